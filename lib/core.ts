@@ -1,0 +1,84 @@
+/**
+ * Everything of the core except `createMachine`: the public types, constants and services.
+ * Plugins import from here (through the package root) so they never depend on built-in arches.
+ *
+ * @packageDocumentation
+ */
+import type { ReadonlyCpumask } from './cpumask.js';
+import { IrqDomain } from './irq/irqdomain-defs.js';
+
+export { Errno, INVALID_HWIRQ, errnoName } from './errno.js';
+export {
+  Cpumask,
+  type ReadonlyCpumask,
+  cpumaskOf,
+  cpumaskAnd,
+  cpumaskOr,
+  cpumaskAndnot,
+  isCpumask,
+} from './cpumask.js';
+export { type Logger, type LogLevel, type WarningRecord, Logger as LoggerToken, Printk, silentLogger } from './printk.js';
+export { CpuMasks } from './cpu.js';
+export { type IrqChip, noIrqChip, dummyIrqChip, IRQ_CHIP_DISCONNECTED } from './irq/chip.js';
+export {
+  IrqDesc,
+  IrqData,
+  IrqCommonData,
+  type IrqFlowHandler,
+  IRQ_LEVEL,
+  IRQ_PER_CPU,
+  IRQ_NOPROBE,
+  IRQ_NOREQUEST,
+  IRQ_NOAUTOEN,
+  IRQ_NO_BALANCING,
+  IRQ_NOTHREAD,
+  IRQ_PER_CPU_DEVID,
+  IRQ_HIDDEN,
+} from './irq/irqdata.js';
+export {
+  IrqDomain,
+  type IrqDomainOps,
+  type IrqFwspec,
+  FwnodeHandle,
+  DomainBusToken,
+  DOMAIN_BUS_ANY,
+  DOMAIN_BUS_WIRED,
+  DOMAIN_BUS_IPI,
+  IRQ_DOMAIN_FLAG_HIERARCHY,
+  IRQ_DOMAIN_NAME_ALLOCATED,
+  IRQ_DOMAIN_FLAG_IPI_PER_CPU,
+  IRQ_DOMAIN_FLAG_IPI_SINGLE,
+  IRQ_DOMAIN_FLAG_MSI,
+  IRQ_DOMAIN_FLAG_ISOLATED_MSI,
+  IRQ_DOMAIN_FLAG_NO_MAP,
+  IRQ_DOMAIN_FLAG_NONCORE,
+  irqDomainIsHierarchy,
+  irqDomainIsIpi,
+  irqDomainIsIpiPerCpu,
+  irqDomainIsIpiSingle,
+  irqDomainAllocNamedFwnode,
+} from './irq/irqdomain-defs.js';
+export { IrqDescTable } from './irq/irqdesc.js';
+export { IrqDomainRegistry, type IrqDomainHierarchyInfo } from './irq/irqdomain.js';
+export { IrqDomainHierarchy } from './irq/irqdomain-hierarchy.js';
+export { IrqSettings } from './irq/settings.js';
+export { Irq } from './irq/irq.js';
+export { Ipi } from './irq/ipi.js';
+export { Arch } from './machine/arch.js';
+export { MachineConfig, MachineLink } from './machine/config.js';
+export { Machine, type MachineOptions, NR_CPUS_MAX, buildMachine } from './machine/machine.js';
+
+/**
+ * `irq_reserve_ipi(domain, dest)` in its free-function form: the domain knows its machine.
+ * Same contract as {@link Ipi.irqReserveIpi}.
+ * @throws TypeError if `domain` is not an IrqDomain (use `machine.ipi.irqReserveIpi(null, …)` to
+ *   see the kernel's `-EINVAL` for a null domain).
+ */
+export function irqReserveIpi(domain: IrqDomain, dest: ReadonlyCpumask): number {
+  if (!(domain instanceof IrqDomain)) {
+    throw new TypeError(
+      'irqReserveIpi: domain is not an IrqDomain; the free-function form needs a domain to find its machine',
+    );
+  }
+  return domain.machine.ipi.irqReserveIpi(domain, dest);
+}

@@ -1,0 +1,83 @@
+/**
+ * Argument checks shared by the public entry points. Each throws a `TypeError` or `RangeError`
+ * whose message names the function, the argument, the value and what was expected.
+ *
+ * Integers that C would take as `unsigned int` are accepted even when negative or huge: the
+ * mirrored function then behaves as the kernel does with an out-of-range number (usually
+ * `-EINVAL` or "not found"). Only values C could not hold at all (non-numbers, NaN, fractions)
+ * are rejected here.
+ *
+ * @packageDocumentation
+ */
+import { Cpumask, type ReadonlyCpumask } from './cpumask.js';
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') {
+    return String(value);
+  }
+  if (value === null) return 'null';
+  if (value === undefined) return 'undefined';
+  if (typeof value === 'function') return 'a function';
+  const ctor = (value as { constructor?: { name?: string } }).constructor?.name;
+  return ctor !== undefined && ctor !== '' ? `a ${ctor}` : 'an object';
+}
+
+/** Formats any value for an error message. */
+export { describe as describeValue };
+
+/**
+ * Checks that `value` is an integer number (an irq, hwirq, count or CPU number).
+ * @param signed - when false, negative values are rejected too.
+ */
+export function checkIrqNumber(fn: string, arg: string, value: unknown, signed = false): void {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value)) {
+    throw new TypeError(`${fn}: ${arg} is ${describe(value)}; expected an integer`);
+  }
+  if (!signed && value < 0) {
+    throw new RangeError(`${fn}: ${arg} is ${value}; expected a non-negative integer`);
+  }
+}
+
+/** Checks that `value` is an integer; C `unsigned int` semantics apply to negatives later. */
+export function checkInteger(fn: string, arg: string, value: unknown): asserts value is number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value)) {
+    throw new TypeError(`${fn}: ${arg} is ${describe(value)}; expected an integer`);
+  }
+}
+
+/** Checks that `value` is a {@link Cpumask} of `nrCpuIds` bits. */
+export function checkCpumask(
+  fn: string,
+  arg: string,
+  value: unknown,
+  nrCpuIds: number,
+): asserts value is ReadonlyCpumask {
+  if (!(value instanceof Cpumask)) {
+    throw new TypeError(`${fn}: ${arg} is ${describe(value)}; expected a Cpumask`);
+  }
+  if (value.nrCpuIds !== nrCpuIds) {
+    throw new RangeError(
+      `${fn}: ${arg} is ${value.nrCpuIds} bits wide but this machine has nr_cpu_ids = ${nrCpuIds}; ` +
+        'build it with Cpumask.of(machine.nrCpuIds, …)',
+    );
+  }
+}
+
+/** Checks that `value` is a boolean. */
+export function checkBoolean(fn: string, arg: string, value: unknown): asserts value is boolean {
+  if (typeof value !== 'boolean') {
+    throw new TypeError(`${fn}: ${arg} is ${describe(value)}; expected a boolean`);
+  }
+}
+
+/** Checks that `value` is a function. */
+export function checkFunction(
+  fn: string,
+  arg: string,
+  value: unknown,
+): asserts value is (...args: never[]) => unknown {
+  if (typeof value !== 'function') {
+    throw new TypeError(`${fn}: ${arg} is ${describe(value)}; expected a function`);
+  }
+}
