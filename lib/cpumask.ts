@@ -112,10 +112,11 @@ export class Cpumask implements ReadonlyCpumask {
           `Cpumask.parseList: token "${token}" is not a CPU list element; expected N, N-M or N-M:used/group`,
         );
       }
-      const lo = Number(match[1]);
-      const hi = match[2] === undefined ? lo : Number(match[2]);
-      const used = match[3] === undefined ? 1 : Number(match[3]);
-      const group = match[4] === undefined ? 1 : Number(match[4]);
+      const [, loText, hiText, usedText, groupText] = match as (string | undefined)[];
+      const lo = Number(loText);
+      const hi = hiText === undefined ? lo : Number(hiText);
+      const used = usedText === undefined ? 1 : Number(usedText);
+      const group = groupText === undefined ? 1 : Number(groupText);
       if (hi < lo || used < 1 || group < 1 || used > group || hi >= nrCpuIds) {
         throw new RangeError(
           `Cpumask.parseList: range "${token.trim()}" is invalid for a ${nrCpuIds}-CPU mask`,

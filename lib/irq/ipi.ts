@@ -284,8 +284,8 @@ export class Ipi {
       chip.ipiSendMask(data, dest);
       return 0;
     }
-    const sendSingle = chip?.ipiSendSingle;
-    if (sendSingle === undefined) throw this.#oops('__ipiSendMask', desc, 'a chip with no IPI hook');
+    if (chip?.ipiSendSingle === undefined) throw this.#oops('__ipiSendMask', desc, 'a chip with no IPI hook');
+    const single = chip as Required<Pick<IrqChip, 'ipiSendSingle'>>;
     const domain = this.#levelDomain('__ipiSendMask', data);
     if (irqDomainIsIpiPerCpu(domain)) {
       const base = data.irq;
@@ -297,11 +297,11 @@ export class Ipi {
         }
       }
       for (let cpu = dest.first(); cpu < this.#nrCpuIds; cpu = dest.next(cpu)) {
-        sendSingle.call(chip, (this.#descs.lookup(base + cpu - offset) as IrqDesc).irqData, cpu);
+        single.ipiSendSingle((this.#descs.lookup(base + cpu - offset) as IrqDesc).irqData, cpu);
       }
     } else {
       for (let cpu = dest.first(); cpu < this.#nrCpuIds; cpu = dest.next(cpu)) {
-        sendSingle.call(chip, data, cpu);
+        single.ipiSendSingle(data, cpu);
       }
     }
     return 0;

@@ -259,12 +259,11 @@ export class IrqDomainHierarchy {
 
   /** `irq_domain_alloc_irqs_hierarchy()`. */
   #allocIrqsHierarchy(domain: IrqDomain, virq: number, nrIrqs: number, arg: unknown): number {
-    const alloc = domain.ops.alloc;
-    if (alloc === undefined) {
+    if (domain.ops.alloc === undefined) {
       this.#printk.prDebug(PR, 'domain->ops->alloc() is NULL');
       return -Errno.ENOSYS;
     }
-    const ret = alloc.call(domain.ops, domain, virq, nrIrqs, arg);
+    const ret: unknown = domain.ops.alloc(domain, virq, nrIrqs, arg);
     if (typeof ret !== 'number' || !Number.isInteger(ret)) {
       throw new TypeError(
         `domain "${domain.name}" ops.alloc returned ${String(ret)}; it must return 0 or a negative errno`,
@@ -275,11 +274,10 @@ export class IrqDomainHierarchy {
 
   /** `irq_domain_free_irqs_hierarchy()`: the free op once per virq that has a level here. */
   #freeIrqsHierarchy(domain: IrqDomain, virq: number, nrIrqs: number): void {
-    const free = domain.ops.free;
-    if (free === undefined) return;
+    if (domain.ops.free === undefined) return;
     for (let i = 0; i < nrIrqs; i++) {
       if (this.#domains.irqDomainGetIrqData(domain, virq + i) !== null) {
-        free.call(domain.ops, domain, virq + i, 1);
+        domain.ops.free(domain, virq + i, 1);
       }
     }
   }

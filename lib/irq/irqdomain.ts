@@ -94,7 +94,7 @@ export class IrqDomainRegistry {
    */
   irqDomainCreateHierarchy(info: IrqDomainHierarchyInfo): IrqDomain {
     const fn = 'irqDomainCreateHierarchy';
-    if (typeof info !== 'object' || info === null) {
+    if (typeof (info as unknown) !== 'object' || (info as unknown) === null) {
       throw new TypeError(`${fn}: info is ${describeValue(info)}; expected { parent, flags, size, ops, … }`);
     }
     this.checkDomain(fn, 'info.parent', info.parent, true);
