@@ -8,4 +8,6 @@ import type { ContainerModule } from 'inversify';
 import { testArchModule } from './test/index.js';
 
 /** Built-in architecture plugins by name. */
-export const builtinArches: ReadonlyMap<string, ContainerModule> = new Map([['test', testArchModule]]);
+export const builtinArches: ReadonlyMap<string, readonly ContainerModule[]> = new Map([
+  ['test', [testArchModule]],
+]);

@@ -23,7 +23,8 @@ function lowestBit(word: number): number {
  * Mirrors `find_next_bit()` (lib/find_bit.c), with the result clamped to `size`.
  */
 export function findNextBit(words: Uint32Array, size: number, start: number): number {
-  if (start >= size) return size;
+  // A negative start is a huge unsigned offset in C: nothing at or after it.
+  if (start >= size || start < 0) return size;
   let w = start >>> 5;
   let word = words[w] & (0xffffffff << (start & 31));
   const last = (size - 1) >>> 5;
@@ -42,7 +43,8 @@ export function findNextBit(words: Uint32Array, size: number, start: number): nu
  * Mirrors `find_next_zero_bit()` (lib/find_bit.c).
  */
 export function findNextZeroBit(words: Uint32Array, size: number, start: number): number {
-  if (start >= size) return size;
+  // A negative start is a huge unsigned offset in C: nothing at or after it.
+  if (start >= size || start < 0) return size;
   let w = start >>> 5;
   let word = ~words[w] & (0xffffffff << (start & 31));
   const last = (size - 1) >>> 5;

@@ -64,7 +64,43 @@ export { IrqDomainHierarchy } from './irq/irqdomain-hierarchy.js';
 export { IrqSettings } from './irq/settings.js';
 export { Irq } from './irq/irq.js';
 export { Ipi } from './irq/ipi.js';
-export { Arch } from './machine/arch.js';
+export { Arch, ArchOptions } from './machine/arch.js';
+export { SimEngine, Clock, type RunResult, type StallReport, type EventHandler } from './sim/engine.js';
+export {
+  SimCpus,
+  SimCpu,
+  type SimTask,
+  type SimTaskFn,
+  type SimYield,
+  type Waitable,
+  type IdleMode,
+  type TaskHandle,
+  type CpuHooks,
+} from './sim/cpus.js';
+export { InterruptController } from './sim/intc.js';
+export { Rng, SeededRng } from './sim/rng.js';
+export { CoreTiming, CORE_TIMING_PROFILES, DEFAULT_TIMING_PROFILE } from './sim/timing.js';
+export { IrqFlow, type IrqHandlerObserver } from './irq/handle.js';
+export { IrqManage } from './irq/manage.js';
+export { IrqReturn, type IrqHandler, type IrqAction, IRQF_SHARED, IRQF_PERCPU, IRQF_NO_THREAD } from './irq/irqaction.js';
+export { IrqStats, type IrqStatRow } from './irq/stats.js';
+export { SmpOps } from './smp/ops.js';
+export {
+  CallSingleData,
+  type SmpCallFunc,
+  type SmpCondFunc,
+  CSD_FLAG_LOCK,
+  CSD_FLAG_TYPE_MASK,
+  CSD_TYPE_ASYNC,
+  CSD_TYPE_SYNC,
+  CSD_TYPE_IRQ_WORK,
+  CSD_TYPE_TTWU,
+  funcName,
+} from './smp/csd.js';
+export { Smp, SmpConfig, SCF_WAIT, SCF_RUN_LOCAL, type CsdReport, type TtwuHandler } from './smp/smp.js';
+export { Sched } from './sched.js';
+export { Tlb, MmStruct, type FlushTlbInfo, TLB_SINGLE_PAGE_FLUSH_CEILING } from './mm/tlb.js';
+export { Tracer, type TraceRecord, type TraceSink, type TraceValue } from './trace/tracer.js';
 export { MachineConfig, MachineLink } from './machine/config.js';
 export { Machine, type MachineOptions, NR_CPUS_MAX, buildMachine } from './machine/machine.js';
 

@@ -27,6 +27,7 @@ export class CpuMasks {
   readonly present: ReadonlyCpumask;
   readonly #online: Cpumask;
 
+  /** @internal Built by the machine's container from its {@link MachineConfig} and boot state. */
   constructor(@inject(MachineConfig) config: MachineConfig, @inject(CpuBootState) boot: CpuBootState) {
     this.possible = Cpumask.full(config.nrCpuIds).freeze();
     this.present = this.possible;

@@ -13,6 +13,7 @@ import {
   findNextZeroBit,
   popcount32,
 } from './bitmap.js';
+import { describeValue } from './validate.js';
 
 /** The query half of a {@link Cpumask}: what code that must not change a mask may call. */
 export interface ReadonlyCpumask extends Iterable<number> {
@@ -20,20 +21,35 @@ export interface ReadonlyCpumask extends Iterable<number> {
   readonly nrCpuIds: number;
   /** Backing words; bit `n` is `words[n >>> 5] & (1 << (n & 31))`. Do not write. */
   readonly words: Uint32Array;
+  /** `cpumask_test_cpu()`: is `cpu` set? CPUs outside `[0, nrCpuIds)` are never set. */
   testCpu(cpu: number): boolean;
+  /** `cpumask_weight()`: number of set CPUs. */
   weight(): number;
+  /** `cpumask_first()`: lowest set CPU, or `nrCpuIds` if empty. */
   first(): number;
+  /** `cpumask_next(n)`: lowest set CPU greater than `n`, or `nrCpuIds`. `n = -1` starts at 0. */
   next(n: number): number;
+  /** `cpumask_next_zero(n)`: lowest clear CPU greater than `n`, or `nrCpuIds`. */
   nextZero(n: number): number;
+  /** `cpumask_empty()`. */
   empty(): boolean;
+  /** `cpumask_full()`: every CPU in `[0, nrCpuIds)` is set. */
   full(): boolean;
+  /** `cpumask_equal()`. */
   equal(other: ReadonlyCpumask): boolean;
+  /** `cpumask_subset(this, other)`: every CPU of this mask is in `other`. */
   subset(other: ReadonlyCpumask): boolean;
+  /** `cpumask_intersects()`. */
   intersects(other: ReadonlyCpumask): boolean;
+  /** A new, writable mask with the same bits. */
   copy(): Cpumask;
+  /** Calls `fn` for each set CPU in ascending order (`for_each_cpu()`). */
   forEach(fn: (cpu: number) => void): void;
+  /** The set CPUs in ascending order. */
   toArray(): number[];
+  /** Linux list format (`"0-3,5"`, `%*pbl`); the empty mask prints as `""`. */
   toString(): string;
+  /** Hex bitmap format (`%*pb`): 32-bit chunks, most significant first. */
   toHex(): string;
 }
 
@@ -45,10 +61,21 @@ function checkCpu(fn: string, cpu: number, nrCpuIds: number): void {
   }
 }
 
-function checkWidth(fn: string, a: ReadonlyCpumask, b: ReadonlyCpumask): void {
+/** Throws unless `n` is an integer (a CPU number or a `cpumask_next()` cursor). */
+function checkIndex(fn: string, arg: string, n: number): void {
+  if (!Number.isInteger(n)) {
+    throw new TypeError(`${fn}: ${arg} is ${describeValue(n)}; expected an integer`);
+  }
+}
+
+/** Throws unless `b` (the argument named `arg`) is a cpumask as wide as `a`. */
+function checkWidth(fn: string, arg: string, a: ReadonlyCpumask, b: ReadonlyCpumask): void {
+  if (typeof b !== 'object' || (b as unknown) === null || !((b.words as unknown) instanceof Uint32Array)) {
+    throw new TypeError(`${fn}: ${arg} is ${describeValue(b)}; expected a Cpumask`);
+  }
   if (a.nrCpuIds !== b.nrCpuIds) {
     throw new RangeError(
-      `${fn}: cpumask widths differ (${a.nrCpuIds} vs ${b.nrCpuIds} bits); ` +
+      `${fn}: ${arg} is ${b.nrCpuIds} bits wide but ${a.nrCpuIds} bits were expected; ` +
         'masks of one machine share its nr_cpu_ids',
     );
   }
@@ -102,6 +129,9 @@ export class Cpumask implements ReadonlyCpumask {
    * @throws RangeError naming the bad token.
    */
   static parseList(nrCpuIds: number, list: string): Cpumask {
+    if (typeof list !== 'string') {
+      throw new TypeError(`Cpumask.parseList: list is ${describeValue(list)}; expected a string such as "0-3,5"`);
+    }
     const m = new Cpumask(nrCpuIds);
     const text = list.trim();
     if (text === '') return m;
@@ -133,6 +163,9 @@ export class Cpumask implements ReadonlyCpumask {
    * @throws RangeError on a non-hex chunk or a set bit beyond the mask width.
    */
   static parseHex(nrCpuIds: number, hex: string): Cpumask {
+    if (typeof hex !== 'string') {
+      throw new TypeError(`Cpumask.parseHex: hex is ${describeValue(hex)}; expected a string such as "00000004"`);
+    }
     const m = new Cpumask(nrCpuIds);
     const chunks = hex.trim().split(',').reverse();
     chunks.forEach((chunk, i) => {
@@ -174,8 +207,12 @@ export class Cpumask implements ReadonlyCpumask {
     }
   }
 
-  /** `cpumask_test_cpu()`: is `cpu` set? CPUs outside `[0, nrCpuIds)` are never set. */
+  /**
+   * `cpumask_test_cpu()`: is `cpu` set? CPUs outside `[0, nrCpuIds)` are never set.
+   * @throws TypeError if `cpu` is not an integer.
+   */
   testCpu(cpu: number): boolean {
+    checkIndex('Cpumask.testCpu', 'cpu', cpu);
     if (!(cpu >= 0 && cpu < this.nrCpuIds)) return false;
     return (this.words[cpu >>> 5] & (1 << (cpu & 31))) !== 0;
   }
@@ -215,7 +252,7 @@ export class Cpumask implements ReadonlyCpumask {
   /** `cpumask_copy(this, src)`. */
   copyFrom(src: ReadonlyCpumask): this {
     this.#writable('Cpumask.copyFrom');
-    checkWidth('Cpumask.copyFrom', this, src);
+    checkWidth('Cpumask.copyFrom', 'src', this, src);
     this.words.set(src.words);
     return this;
   }
@@ -242,11 +279,13 @@ export class Cpumask implements ReadonlyCpumask {
 
   /** `cpumask_next(n)`: lowest set CPU greater than `n`, or `nrCpuIds`. `n = -1` starts at 0. */
   next(n: number): number {
+    checkIndex('Cpumask.next', 'n', n);
     return findNextBit(this.words, this.nrCpuIds, n + 1);
   }
 
   /** `cpumask_next_zero(n)`: lowest clear CPU greater than `n`, or `nrCpuIds`. */
   nextZero(n: number): number {
+    checkIndex('Cpumask.nextZero', 'n', n);
     return findNextZeroBit(this.words, this.nrCpuIds, n + 1);
   }
 
@@ -264,7 +303,7 @@ export class Cpumask implements ReadonlyCpumask {
 
   /** `cpumask_equal()`. */
   equal(other: ReadonlyCpumask): boolean {
-    checkWidth('Cpumask.equal', this, other);
+    checkWidth('Cpumask.equal', 'other', this, other);
     const a = this.words;
     const b = other.words;
     for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
@@ -273,7 +312,7 @@ export class Cpumask implements ReadonlyCpumask {
 
   /** `cpumask_subset(this, other)`: every CPU of this mask is in `other`. */
   subset(other: ReadonlyCpumask): boolean {
-    checkWidth('Cpumask.subset', this, other);
+    checkWidth('Cpumask.subset', 'other', this, other);
     const a = this.words;
     const b = other.words;
     for (let i = 0; i < a.length; i++) if ((a[i] & ~b[i]) !== 0) return false;
@@ -282,7 +321,7 @@ export class Cpumask implements ReadonlyCpumask {
 
   /** `cpumask_intersects()`. */
   intersects(other: ReadonlyCpumask): boolean {
-    checkWidth('Cpumask.intersects', this, other);
+    checkWidth('Cpumask.intersects', 'other', this, other);
     const a = this.words;
     const b = other.words;
     for (let i = 0; i < a.length; i++) if ((a[i] & b[i]) !== 0) return true;
@@ -291,6 +330,7 @@ export class Cpumask implements ReadonlyCpumask {
 
   /** A new mask `this ∩ other`. For the allocation-free form use {@link cpumaskAnd}. */
   and(other: ReadonlyCpumask): Cpumask {
+    checkWidth('Cpumask.and', 'other', this, other);
     const m = new Cpumask(this.nrCpuIds);
     cpumaskAnd(m, this, other);
     return m;
@@ -298,6 +338,7 @@ export class Cpumask implements ReadonlyCpumask {
 
   /** A new mask `this ∪ other`. */
   or(other: ReadonlyCpumask): Cpumask {
+    checkWidth('Cpumask.or', 'other', this, other);
     const m = new Cpumask(this.nrCpuIds);
     cpumaskOr(m, this, other);
     return m;
@@ -305,6 +346,7 @@ export class Cpumask implements ReadonlyCpumask {
 
   /** A new mask `this \ other`. */
   andnot(other: ReadonlyCpumask): Cpumask {
+    checkWidth('Cpumask.andnot', 'other', this, other);
     const m = new Cpumask(this.nrCpuIds);
     cpumaskAndnot(m, this, other);
     return m;
@@ -312,6 +354,9 @@ export class Cpumask implements ReadonlyCpumask {
 
   /** Calls `fn` for each set CPU in ascending order (`for_each_cpu()`); allocation-free. */
   forEach(fn: (cpu: number) => void): void {
+    if (typeof fn !== 'function') {
+      throw new TypeError(`Cpumask.forEach: fn is ${describeValue(fn)}; expected a function`);
+    }
     const w = this.words;
     for (let i = 0; i < w.length; i++) {
       let word = w[i];
@@ -323,8 +368,10 @@ export class Cpumask implements ReadonlyCpumask {
     }
   }
 
+  /** The set CPUs in ascending order, like `for_each_cpu()`. */
   *[Symbol.iterator](): IterableIterator<number> {
-    for (let cpu = this.first(); cpu < this.nrCpuIds; cpu = this.next(cpu)) yield cpu;
+    const size = this.nrCpuIds;
+    for (let cpu = this.first(); cpu < size; cpu = findNextBit(this.words, size, cpu + 1)) yield cpu;
   }
 
   /** The set CPUs in ascending order. */
@@ -368,9 +415,18 @@ export function cpumaskOf(nrCpuIds: number, cpu: number): Cpumask {
   return new Cpumask(nrCpuIds).setCpu(cpu);
 }
 
+/** Checks the arguments of the two-operand functions: `dst` a Cpumask, `a` and `b` as wide as it. */
+function checkArgs(fn: string, dst: Cpumask, a: ReadonlyCpumask, b: ReadonlyCpumask): void {
+  if (!((dst as unknown) instanceof Cpumask)) {
+    throw new TypeError(`${fn}: dst is ${describeValue(dst)}; expected a Cpumask`);
+  }
+  checkWidth(fn, 'a', dst, a);
+  checkWidth(fn, 'b', dst, b);
+}
+
 /** `cpumask_and(dst, a, b)`: `dst = a ∩ b`; returns whether the result is non-empty. */
 export function cpumaskAnd(dst: Cpumask, a: ReadonlyCpumask, b: ReadonlyCpumask): boolean {
-  checkWidth('cpumaskAnd', a, b);
+  checkArgs('cpumaskAnd', dst, a, b);
   dst.copyFrom(a);
   const d = dst.words;
   const bw = b.words;
@@ -381,7 +437,7 @@ export function cpumaskAnd(dst: Cpumask, a: ReadonlyCpumask, b: ReadonlyCpumask)
 
 /** `cpumask_or(dst, a, b)`: `dst = a ∪ b`. */
 export function cpumaskOr(dst: Cpumask, a: ReadonlyCpumask, b: ReadonlyCpumask): void {
-  checkWidth('cpumaskOr', a, b);
+  checkArgs('cpumaskOr', dst, a, b);
   dst.copyFrom(a);
   const d = dst.words;
   const bw = b.words;
@@ -390,7 +446,7 @@ export function cpumaskOr(dst: Cpumask, a: ReadonlyCpumask, b: ReadonlyCpumask):
 
 /** `cpumask_andnot(dst, a, b)`: `dst = a \ b`; returns whether the result is non-empty. */
 export function cpumaskAndnot(dst: Cpumask, a: ReadonlyCpumask, b: ReadonlyCpumask): boolean {
-  checkWidth('cpumaskAndnot', a, b);
+  checkArgs('cpumaskAndnot', dst, a, b);
   dst.copyFrom(a);
   const d = dst.words;
   const bw = b.words;

@@ -10,20 +10,30 @@
 
 /** Linux errno values (`include/uapi/asm-generic/errno-base.h`, `errno.h`). */
 export enum Errno {
+  /** No such file or directory: `irq_domain_set_hwirq_and_chip()` finds no level for the domain. */
   ENOENT = 2,
+  /** No such device or address. */
   ENXIO = 6,
+  /** Out of memory: no free virq range for `irq_reserve_ipi()` / `__irq_alloc_descs()`. */
   ENOMEM = 12,
+  /** Device or resource busy: `irq_reserve_ipi()` when the domain's alloc failed. */
   EBUSY = 16,
+  /** File exists: a specifically requested virq range is taken. */
   EEXIST = 17,
+  /** No such device. */
   ENODEV = 19,
+  /** Invalid argument: the kernel's answer to most bad input. */
   EINVAL = 22,
+  /** No space left on device. */
   ENOSPC = 28,
+  /** Function not implemented: a domain (or its parent) has no alloc op. */
   ENOSYS = 38,
+  /** Transport endpoint is not connected; the hierarchy trim marker is `ERR_PTR(-ENOTCONN)`. */
   ENOTCONN = 107,
 }
 
 /**
- * Hardware irq number meaning "no such hwirq": `~0UL` in `include/linux/irqdomain.h`.
+ * Hardware irq number meaning "no such hwirq": `~0UL` in `include/linux/irq.h`.
  *
  * @remarks
  * The C value is 2^64 - 1. A JavaScript number cannot hold it exactly, so the model uses the

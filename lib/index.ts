@@ -6,6 +6,7 @@
  * `machine.irq`.
  *
  * @packageDocumentation
+ * @module genipi
  */
 import { builtinArches } from '../arch/builtin.js';
 import { buildMachine, type Machine, type MachineOptions } from './machine/machine.js';

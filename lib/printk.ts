@@ -17,6 +17,7 @@ export type LogLevel = 'debug' | 'info' | 'warn' | 'err';
  * Token and interface share the name (`@inject(Logger) logger: Logger`).
  */
 export interface Logger {
+  /** Receives one line, without a trailing newline. */
   log(level: LogLevel, message: string): void;
 }
 /** DI token for {@link Logger}. */

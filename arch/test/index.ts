@@ -7,11 +7,23 @@
  * - `perCpuIpiDomain` (`IRQ_DOMAIN_FLAG_IPI_PER_CPU`): hwirq `16 * n + cpu` for the n-th
  *   reservation (the mapping is a property of this test chip, not of Linux).
  *
+ * Sends are also delivered: each target CPU gets the virq pending on a {@link SoftIntc}, so
+ * handlers requested on reserved virqs run in simulated time. Cross calls and reschedules work
+ * too: the first one reserves two IPIs ("IPI call", "IPI resched") on the single domain.
+ *
  * @packageDocumentation
+ * @module genipi/arch/test
  */
 import { ContainerModule, inject, injectable } from 'inversify';
 import {
   Arch,
+  Cpumask,
+  IrqReturn,
+  Ipi,
+  type IrqDesc,
+  Sched,
+  Smp,
+  SmpOps,
   DOMAIN_BUS_IPI,
   Errno,
   type IrqChip,
@@ -20,11 +32,14 @@ import {
   IRQ_DOMAIN_FLAG_IPI_PER_CPU,
   IRQ_DOMAIN_FLAG_IPI_SINGLE,
   Irq,
+  MachineConfig,
   type ReadonlyCpumask,
 } from '../../lib/core.js';
+import { SoftIntc } from '../../lib/sim/soft-intc.js';
 
 /** One recorded chip call. */
 export interface TestIpiCall {
+  /** Which chip hook the core called. */
   readonly op: 'ipiSendSingle' | 'ipiSendMask';
   /** virq of the `IrqData` the core passed. */
   readonly irq: number;
@@ -34,18 +49,23 @@ export interface TestIpiCall {
   readonly cpus: readonly number[];
 }
 
-/** The recording IPI chip of the test architecture. */
+/** The recording IPI chip of the test architecture; it also delivers through a {@link SoftIntc}. */
 export class TestIpiChip implements IrqChip {
   readonly name = 'test-ipi';
   /** Every call so far, oldest first. */
   readonly calls: TestIpiCall[] = [];
 
+  constructor(readonly intc: SoftIntc | null = null) {}
+
   ipiSendSingle(data: IrqData, cpu: number): void {
     this.calls.push({ op: 'ipiSendSingle', irq: data.irq, hwirq: data.hwirq, cpus: [cpu] });
+    this.intc?.raise(cpu, data.irq);
   }
 
   ipiSendMask(data: IrqData, dest: ReadonlyCpumask): void {
     this.calls.push({ op: 'ipiSendMask', irq: data.irq, hwirq: data.hwirq, cpus: dest.toArray() });
+    const intc = this.intc;
+    if (intc !== null) dest.forEach((cpu) => intc.raise(cpu, data.irq));
   }
 }
 
@@ -53,13 +73,17 @@ export class TestIpiChip implements IrqChip {
 @injectable()
 export class TestArch implements Arch {
   readonly name = 'test';
-  readonly chip = new TestIpiChip();
+  /** The one recording chip behind both domains. */
+  readonly chip: TestIpiChip;
   readonly ipiDomain: IrqDomain;
+  /** The `IRQ_DOMAIN_FLAG_IPI_PER_CPU` domain (bus token `DOMAIN_BUS_IPI`). */
   readonly perCpuIpiDomain: IrqDomain;
   #nextSingle = 0;
   #nextPerCpu = 0;
 
-  constructor(@inject(Irq) irq: Irq) {
+  constructor(@inject(Irq) irq: Irq, @inject(SoftIntc) intc: SoftIntc) {
+    intc.attach();
+    this.chip = new TestIpiChip(intc);
     const chip = this.chip;
     this.ipiDomain = irq.irqDomainCreateHierarchy({
       parent: null,
@@ -104,8 +128,90 @@ export class TestArch implements Arch {
   }
 }
 
+/**
+ * Cross-call and reschedule IPIs of the test architecture, reserved on first use so a fresh
+ * test machine has no virq allocated.
+ */
+@injectable()
+export class TestSmpOps implements SmpOps {
+  #call: IrqDesc | null = null;
+  #resched: IrqDesc | null = null;
+  readonly #nrCpuIds: number;
+  readonly #arch: TestArch;
+  readonly #irq: Irq;
+  readonly #ipi: Ipi;
+  readonly #smp: Smp;
+  readonly #sched: Sched;
+
+  constructor(
+    @inject(MachineConfig) config: MachineConfig,
+    @inject(TestArch) arch: TestArch,
+    @inject(Irq) irq: Irq,
+    @inject(Ipi) ipi: Ipi,
+    @inject(Smp) smp: Smp,
+    @inject(Sched) sched: Sched,
+  ) {
+    this.#nrCpuIds = config.nrCpuIds;
+    this.#arch = arch;
+    this.#irq = irq;
+    this.#ipi = ipi;
+    this.#smp = smp;
+    this.#sched = sched;
+  }
+
+  #setup(): void {
+    if (this.#call !== null) return;
+    const all = Cpumask.full(this.#nrCpuIds);
+    const call = this.#ipi.irqReserveIpi(this.#arch.ipiDomain, all);
+    const resched = this.#ipi.irqReserveIpi(this.#arch.ipiDomain, all);
+    if (call <= 0 || resched <= 0) throw new Error('test arch: cannot reserve its cross-call IPIs');
+    const flow = this.#irq.flow;
+    this.#irq.irqSetChipAndHandlerName(call, this.#arch.chip, flow.handlePercpuIrq, 'percpu');
+    this.#irq.irqSetChipAndHandlerName(resched, this.#arch.chip, flow.handlePercpuIrq, 'percpu');
+    this.#irq.requestIrq(
+      call,
+      () => {
+        this.#smp.genericSmpCallFunctionSingleInterrupt();
+        return IrqReturn.IRQ_HANDLED;
+      },
+      0,
+      'IPI call',
+      null,
+    );
+    this.#irq.requestIrq(
+      resched,
+      () => {
+        this.#sched.schedulerIpi();
+        return IrqReturn.IRQ_HANDLED;
+      },
+      0,
+      'IPI resched',
+      null,
+    );
+    this.#call = this.#irq.irqToDesc(call);
+    this.#resched = this.#irq.irqToDesc(resched);
+  }
+
+  smpSendReschedule(cpu: number): void {
+    this.#setup();
+    this.#ipi.__ipiSendSingle(this.#resched as IrqDesc, cpu);
+  }
+
+  sendCallFunctionIpiMask(mask: ReadonlyCpumask): void {
+    this.#setup();
+    this.#ipi.__ipiSendMask(this.#call as IrqDesc, mask);
+  }
+
+  sendCallFunctionSingleIpi(cpu: number): void {
+    this.#setup();
+    this.#ipi.__ipiSendSingle(this.#call as IrqDesc, cpu);
+  }
+}
+
 /** The `test` architecture's plugin module. */
 export const testArchModule = new ContainerModule(({ bind }) => {
+  bind(SoftIntc).toSelf().inSingletonScope();
   bind(TestArch).toSelf().inSingletonScope();
   bind<Arch>(Arch).toService(TestArch);
+  bind<SmpOps>(SmpOps).to(TestSmpOps).inSingletonScope();
 });

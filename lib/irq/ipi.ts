@@ -16,7 +16,7 @@ import { MachineConfig } from '../machine/config.js';
 import { Printk } from '../printk.js';
 import { checkCpumask, checkInteger, describeValue } from '../validate.js';
 import type { IrqChip } from './chip.js';
-import { IRQ_NO_BALANCING, IrqDesc, type IrqData } from './irqdata.js';
+import { IRQ_NO_BALANCING, IrqData, IrqDesc } from './irqdata.js';
 import { IrqDescTable } from './irqdesc.js';
 import {
   type IrqDomain,
@@ -198,6 +198,8 @@ export class Ipi {
   /**
    * `ipi_send_verify()` (kernel/irq/ipi.c): the checks shared by every send.
    * @returns 0 or `-EINVAL`.
+   * @throws TypeError / RangeError for a `chip` or `data` that is neither null nor an object, a
+   *   `dest` that is neither null nor a Cpumask of this machine's width, or a non-integer `cpu`.
    */
   ipiSendVerify(
     chip: IrqChip | null,
@@ -205,6 +207,20 @@ export class Ipi {
     dest: ReadonlyCpumask | null,
     cpu: number,
   ): number {
+    const fn = 'ipiSendVerify';
+    if (chip !== null && typeof chip !== 'object') {
+      throw new TypeError(`${fn}: chip is ${describeValue(chip)}; expected an IrqChip or null`);
+    }
+    if (data !== null && !(data instanceof IrqData)) {
+      throw new TypeError(`${fn}: data is ${describeValue(data)}; expected an IrqData or null`);
+    }
+    if (dest !== null) checkCpumask(fn, 'dest', dest, this.#nrCpuIds);
+    checkInteger(fn, 'cpu', cpu);
+    return this.#verify(chip, data, dest, cpu);
+  }
+
+  /** `ipi_send_verify()` on arguments the caller has already checked. */
+  #verify(chip: IrqChip | null, data: IrqData | null, dest: ReadonlyCpumask | null, cpu: number): number {
     if (chip === null || data === null) return -Errno.EINVAL;
     if (chip.ipiSendSingle === undefined && chip.ipiSendMask === undefined) return -Errno.EINVAL;
     if (cpu < 0 || cpu >= this.#nrCpuIds) return -Errno.EINVAL;
@@ -225,16 +241,15 @@ export class Ipi {
    * @returns 0 (or `-EINVAL` with `ipiDebug` when verification fails).
    * @throws Error where the kernel would dereference a null pointer (no descriptor, a chip with
    *   no IPI hook, a destroyed per-CPU virq), before any chip hook runs.
+   * @throws TypeError if `desc` is not a live descriptor of this machine, or `cpu` not an integer.
    */
   __ipiSendSingle(desc: IrqDesc, cpu: number): number {
-    if (!(desc instanceof IrqDesc)) {
-      throw new TypeError(`__ipiSendSingle: desc is ${describeValue(desc)}; expected an IrqDesc`);
-    }
+    this.#checkDesc('__ipiSendSingle', desc);
     checkInteger('__ipiSendSingle', 'cpu', cpu);
     let data = desc.irqData;
     const chip = data.chip;
     if (this.#debug) {
-      if (this.#printk.warnOnOnce(this.ipiSendVerify(chip, data, null, cpu) !== 0, '__ipi_send_single')) {
+      if (this.#printk.warnOnOnce(this.#verify(chip, data, null, cpu) !== 0, '__ipi_send_single')) {
         return -Errno.EINVAL;
       }
     }
@@ -267,16 +282,16 @@ export class Ipi {
    *
    * @returns 0 (or `-EINVAL` with `ipiDebug` when verification fails).
    * @throws Error where the kernel would dereference a null pointer, before any chip hook runs.
+   * @throws TypeError / RangeError if `desc` is not a live descriptor of this machine, or `dest`
+   *   not a Cpumask of its width.
    */
   __ipiSendMask(desc: IrqDesc, dest: ReadonlyCpumask): number {
-    if (!(desc instanceof IrqDesc)) {
-      throw new TypeError(`__ipiSendMask: desc is ${describeValue(desc)}; expected an IrqDesc`);
-    }
+    this.#checkDesc('__ipiSendMask', desc);
     checkCpumask('__ipiSendMask', 'dest', dest, this.#nrCpuIds);
     const data = desc.irqData;
     const chip = data.chip;
     if (this.#debug) {
-      if (this.#printk.warnOnOnce(this.ipiSendVerify(chip, data, dest, 0) !== 0, '__ipi_send_mask')) {
+      if (this.#printk.warnOnOnce(this.#verify(chip, data, dest, 0) !== 0, '__ipi_send_mask')) {
         return -Errno.EINVAL;
       }
     }
@@ -322,7 +337,7 @@ export class Ipi {
     const desc = virq >= 0 ? (this.#descs.lookup(virq) ?? null) : null;
     const data = desc?.irqData ?? null;
     const chip = data?.chip ?? null;
-    if (this.#printk.warnOnOnce(this.ipiSendVerify(chip, data, null, cpu) !== 0, 'ipi_send_single')) {
+    if (this.#printk.warnOnOnce(this.#verify(chip, data, null, cpu) !== 0, 'ipi_send_single')) {
       return -Errno.EINVAL;
     }
     return this.__ipiSendSingle(desc as IrqDesc, cpu);
@@ -343,10 +358,23 @@ export class Ipi {
     const desc = virq >= 0 ? (this.#descs.lookup(virq) ?? null) : null;
     const data = desc?.irqData ?? null;
     const chip = data?.chip ?? null;
-    if (this.#printk.warnOnOnce(this.ipiSendVerify(chip, data, dest, 0) !== 0, 'ipi_send_mask')) {
+    if (this.#printk.warnOnOnce(this.#verify(chip, data, dest, 0) !== 0, 'ipi_send_mask')) {
       return -Errno.EINVAL;
     }
     return this.__ipiSendMask(desc as IrqDesc, dest);
+  }
+
+  /** Throws unless `desc` is a live descriptor of this machine (not a freed or foreign one). */
+  #checkDesc(fn: string, desc: IrqDesc): void {
+    if (!(desc instanceof IrqDesc)) {
+      throw new TypeError(`${fn}: desc is ${describeValue(desc)}; expected an IrqDesc`);
+    }
+    if (this.#descs.lookup(desc.irq) !== desc) {
+      throw new TypeError(
+        `${fn}: desc of virq ${desc.irq} is not a live descriptor of this machine (freed, or another machine's); ` +
+          'use machine.irq.irqToDesc(virq)',
+      );
+    }
   }
 
   /** The domain of a level; a level without one would be a null dereference in the kernel. */

@@ -12,6 +12,9 @@ import type { DomainBusToken, FwnodeHandle, IrqDomain, IrqDomainOps, IrqFwspec }
 import { IrqDomainHierarchy } from './irqdomain-hierarchy.js';
 import { type IrqDomainHierarchyInfo, IrqDomainRegistry } from './irqdomain.js';
 import { IrqSettings } from './settings.js';
+import { IrqFlow } from './handle.js';
+import { IrqManage } from './manage.js';
+import type { IrqHandler } from './irqaction.js';
 
 /**
  * Irq descriptor and domain API of one machine (kernel/irq/irqdesc.c, irqdomain.c, chip.c).
@@ -27,13 +30,21 @@ export class Irq {
   readonly hierarchy: IrqDomainHierarchy;
   /** Per-virq setters (kernel/irq/chip.c). */
   readonly settings: IrqSettings;
+  /** Flow handlers and dispatch (kernel/irq/chip.c, handle.c). */
+  readonly flow: IrqFlow;
+  /** Handler registration (kernel/irq/manage.c). */
+  readonly manage: IrqManage;
 
   constructor(
     @inject(IrqDescTable) descs: IrqDescTable,
     @inject(IrqDomainRegistry) domains: IrqDomainRegistry,
     @inject(IrqDomainHierarchy) hierarchy: IrqDomainHierarchy,
     @inject(IrqSettings) settings: IrqSettings,
+    @inject(IrqFlow) flow: IrqFlow,
+    @inject(IrqManage) manage: IrqManage,
   ) {
+    this.flow = flow;
+    this.manage = manage;
     this.descs = descs;
     this.domains = domains;
     this.hierarchy = hierarchy;
@@ -224,5 +235,40 @@ export class Irq {
     name: string | null,
   ): void {
     this.settings.irqSetChipAndHandlerName(irq, chip, handler, name);
+  }
+
+  /** `request_irq(irq, handler, flags, name, dev)`. */
+  requestIrq(irq: number, handler: IrqHandler, flags: number, name: string, dev: unknown): number {
+    return this.manage.requestIrq(irq, handler, flags, name, dev);
+  }
+
+  /** `free_irq(irq, dev)`. */
+  freeIrq(irq: number, dev: unknown): string | null {
+    return this.manage.freeIrq(irq, dev);
+  }
+
+  /** `irq_set_percpu_devid(irq)`. */
+  irqSetPercpuDevid(irq: number): number {
+    return this.manage.irqSetPercpuDevid(irq);
+  }
+
+  /** `request_percpu_irq(irq, handler, devname, percpu_dev_id)`. */
+  requestPercpuIrq(irq: number, handler: IrqHandler, devname: string, percpuDevId: readonly unknown[] | null): number {
+    return this.manage.requestPercpuIrq(irq, handler, devname, percpuDevId);
+  }
+
+  /** `enable_percpu_irq(irq, type)` on `cpu` (default: the current CPU). */
+  enablePercpuIrq(irq: number, cpu?: number): void {
+    this.manage.enablePercpuIrq(irq, cpu);
+  }
+
+  /** `generic_handle_domain_irq(domain, hwirq)`. */
+  genericHandleDomainIrq(domain: IrqDomain, hwirq: number): number {
+    return this.flow.genericHandleDomainIrq(domain, hwirq);
+  }
+
+  /** `generic_handle_irq(irq)`. */
+  genericHandleIrq(irq: number): number {
+    return this.flow.genericHandleIrq(irq);
   }
 }

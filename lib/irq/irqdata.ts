@@ -4,7 +4,8 @@
  *
  * @packageDocumentation
  */
-import type { ReadonlyCpumask } from '../cpumask.js';
+import type { Cpumask, ReadonlyCpumask } from '../cpumask.js';
+import type { IrqAction } from './irqaction.js';
 import { type IrqChip, noIrqChip } from './chip.js';
 import type { IrqDomain } from './irqdomain-defs.js';
 
@@ -98,6 +99,14 @@ export class IrqDesc {
   name: string | null = null;
   /** Disable depth; fresh descriptors start disabled (depth 1). */
   depth = 1;
+  /** Registered handlers (`irq_desc.action`, a list in C). */
+  actions: IrqAction[] = [];
+  /** Per-CPU interrupt counts (`kstat_irqs`), created on first count; keyed by CPU. */
+  kstatIrqs: Map<number, number> | null = null;
+  /** `irqs_unhandled`: interrupts no action claimed. */
+  irqsUnhandled = 0;
+  /** `percpu_enabled` of a per-CPU-devid interrupt; null otherwise. */
+  percpuEnabled: Cpumask | null = null;
 
   constructor(irq: number, defaultAffinity: ReadonlyCpumask, statusFlags: number) {
     this.irqCommonData = new IrqCommonData(defaultAffinity, statusFlags);
@@ -107,5 +116,17 @@ export class IrqDesc {
   /** The virq number. */
   get irq(): number {
     return this.irqData.irq;
+  }
+
+  /** `kstat_irqs_cpu(irq, cpu)`: interrupts of this virq handled on `cpu`. */
+  kstatIrqsCpu(cpu: number): number {
+    return this.kstatIrqs?.get(cpu) ?? 0;
+  }
+
+  /** Total interrupts of this virq over all CPUs. */
+  kstatIrqsTotal(): number {
+    let n = 0;
+    if (this.kstatIrqs !== null) for (const v of this.kstatIrqs.values()) n += v;
+    return n;
   }
 }

@@ -26,16 +26,27 @@ export const IRQ_DOMAIN_FLAG_NONCORE = 1 << 16;
 
 /** `enum irq_domain_bus_token` (current numbering: `DOMAIN_BUS_IPI` is 6). */
 export enum DomainBusToken {
+  /** Matches any domain in lookups; the token of a fresh domain. */
   DOMAIN_BUS_ANY = 0,
+  /** Wired interrupt lines. */
   DOMAIN_BUS_WIRED = 1,
+  /** Generic MSI. */
   DOMAIN_BUS_GENERIC_MSI = 2,
+  /** PCI MSI. */
   DOMAIN_BUS_PCI_MSI = 3,
+  /** Platform MSI. */
   DOMAIN_BUS_PLATFORM_MSI = 4,
+  /** Nexus (an intermediate domain). */
   DOMAIN_BUS_NEXUS = 5,
+  /** IPI domains (5 in kernels before `DOMAIN_BUS_GENERIC_MSI` was inserted). */
   DOMAIN_BUS_IPI = 6,
+  /** Freescale Management Complex MSI. */
   DOMAIN_BUS_FSL_MC_MSI = 7,
+  /** TI SCI INTA MSI. */
   DOMAIN_BUS_TI_SCI_INTA_MSI = 8,
+  /** Wake-up interrupts. */
   DOMAIN_BUS_WAKEUP = 9,
+  /** Intel VMD MSI. */
   DOMAIN_BUS_VMD_MSI = 10,
 }
 /** `DOMAIN_BUS_ANY`. */
@@ -50,12 +61,15 @@ export const DOMAIN_BUS_IPI = DomainBusToken.DOMAIN_BUS_IPI;
  * Create one with `irqDomainAllocNamedFwnode(name)`; compare by identity.
  */
 export class FwnodeHandle {
+  /** @param name - the node's name; domains created on this node take it as their name. */
   constructor(readonly name: string) {}
 }
 
 /** `struct irq_fwspec`: a firmware interrupt specifier. */
 export interface IrqFwspec {
+  /** The node of the controller the specifier is for. */
   readonly fwnode: FwnodeHandle | null;
+  /** Controller-specific cells (`param[]`, `param_count` is its length). */
   readonly param: readonly number[];
 }
 

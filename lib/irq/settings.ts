@@ -11,7 +11,10 @@ import { type IrqChip, noIrqChip } from './chip.js';
 import type { IrqFlowHandler } from './irqdata.js';
 import { IrqDescTable } from './irqdesc.js';
 
-/** The per-virq setters. Each returns 0 or `-EINVAL` for a virq with no descriptor. */
+/**
+ * The per-virq setters. Those that return a number give 0, or `-EINVAL` for a virq with no
+ * descriptor; the others ignore such a virq, as in the kernel.
+ */
 @injectable()
 export class IrqSettings {
   readonly #descs: IrqDescTable;

@@ -18,3 +18,8 @@ export interface Arch {
 }
 /** DI token for {@link Arch}. */
 export const Arch: unique symbol = Symbol.for('genipi/Arch');
+
+/** Architecture-specific options from `createMachine({ archOptions })`; unknown keys are ignored. */
+export type ArchOptions = Readonly<Record<string, unknown>>;
+/** DI token for {@link ArchOptions}. */
+export const ArchOptions: unique symbol = Symbol.for('genipi/ArchOptions');

@@ -5,12 +5,13 @@
  * @packageDocumentation
  */
 import type { Ipi } from '../irq/ipi.js';
+import type { SmpOps } from '../smp/ops.js';
 
 /** Immutable settings of one machine. */
 export interface MachineConfig {
   /** `nr_cpu_ids`: 1 + the highest possible CPU number. */
   readonly nrCpuIds: number;
-  /** Cap on virq numbers (`nr_irqs`): valid virqs are `[1, nrIrqs)`. */
+  /** Cap on virq numbers (`nr_irqs`): virqs are `[0, nrIrqs)`; domains never get virq 0. */
   readonly nrIrqs: number;
   /** Build `kernel/irq/ipi.c` as if `DEBUG` were defined: `__ipi_send_*` verify too. */
   readonly ipiDebug: boolean;
@@ -26,7 +27,13 @@ export const MachineConfig: unique symbol = Symbol.for('genipi/MachineConfig');
  * two objects belong to one machine iff they hold the same link.
  */
 export interface MachineLink {
+  /** The machine's {@link Ipi} service, resolved from its container on first use. */
   readonly ipi: Ipi;
+  /**
+   * The architecture's IPI senders, or null if it binds none. Resolved lazily: the arch's
+   * `SmpOps` implementation usually depends on the cross-call layer that uses it.
+   */
+  readonly smpOps: SmpOps | null;
 }
 /** DI token for {@link MachineLink}. */
 export const MachineLink: unique symbol = Symbol.for('genipi/MachineLink');

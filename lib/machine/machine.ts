@@ -14,9 +14,21 @@ import { IrqDescTable } from '../irq/irqdesc.js';
 import { IrqDomainHierarchy } from '../irq/irqdomain-hierarchy.js';
 import { IrqDomainRegistry } from '../irq/irqdomain.js';
 import { IrqSettings } from '../irq/settings.js';
+import { IrqFlow } from '../irq/handle.js';
+import { IrqManage } from '../irq/manage.js';
+import { IrqStats } from '../irq/stats.js';
+import { Tlb } from '../mm/tlb.js';
 import { Logger, Printk, silentLogger, type WarningRecord } from '../printk.js';
+import { Sched } from '../sched.js';
+import { type IdleMode, SimCpus } from '../sim/cpus.js';
+import { Clock, type RunResult, SimEngine } from '../sim/engine.js';
+import { Rng, SeededRng } from '../sim/rng.js';
+import { CORE_TIMING_PROFILES, CoreTiming, DEFAULT_TIMING_PROFILE } from '../sim/timing.js';
+import { SmpOps } from '../smp/ops.js';
+import { Smp, SmpConfig } from '../smp/smp.js';
+import { Tracer } from '../trace/tracer.js';
 import { describeValue } from '../validate.js';
-import { Arch } from './arch.js';
+import { Arch, ArchOptions } from './arch.js';
 import { MachineConfig, MachineLink } from './config.js';
 
 /** Largest machine: `NR_CPUS` of x86-64 with `MAXSMP`. */
@@ -24,8 +36,13 @@ export const NR_CPUS_MAX = 8192;
 
 /** Options of {@link createMachine}. */
 export interface MachineOptions {
-  /** A built-in architecture name, or an architecture plugin's `ContainerModule`. */
-  readonly arch: string | ContainerModule;
+  /**
+   * A built-in architecture name, or an architecture plugin: its `ContainerModule`, or several
+   * (one per driver, loaded in order; one of them binds the `Arch` token).
+   */
+  readonly arch: string | ContainerModule | readonly ContainerModule[];
+  /** Architecture-specific options, read by the arch's modules through the `ArchOptions` token. */
+  readonly archOptions?: Readonly<Record<string, unknown>>;
   /** Number of possible CPUs (`nr_cpu_ids`), 1 to 8192. */
   readonly nrCpus: number;
   /** CPUs online at boot; default all. Must be non-empty and within `[0, nrCpus)`. */
@@ -38,6 +55,12 @@ export interface MachineOptions {
   readonly logger?: Logger;
   /** Verify in `__ipiSendSingle` / `__ipiSendMask` too, as a kernel built with `DEBUG`. */
   readonly ipiDebug?: boolean;
+  /** Timing profile name (`kvm-skylake`, the default, or `haswell`). */
+  readonly timing?: string;
+  /** How idle CPUs wait: `halt` (default) or `poll`. */
+  readonly idle?: IdleMode;
+  /** `CONFIG_CSD_LOCK_WAIT_DEBUG` with `csd_lock_timeout` in ms; 0 (default) disables it. */
+  readonly csdLockTimeoutMs?: number;
 }
 
 /**
@@ -56,6 +79,22 @@ export class Machine {
   readonly ipiDomain: IrqDomain | null;
   /** Architecture name. */
   readonly arch: string;
+  /** The simulated CPUs: spawn task code, interrupts on/off, hot-plug. */
+  readonly sim: SimCpus;
+  /** The discrete-event engine (clock and queue). */
+  readonly engine: SimEngine;
+  /** Cross-CPU function calls (kernel/smp.c). */
+  readonly smp: Smp;
+  /** Scheduler IPI paths (reschedule, remote wake-up). */
+  readonly sched: Sched;
+  /** TLBs and shootdowns. */
+  readonly tlb: Tlb;
+  /** The trace bus. */
+  readonly tracer: Tracer;
+  /** Architecture interrupt statistics (RES, CAL, TLB, …). */
+  readonly irqStats: IrqStats;
+  /** The timing profile in use. */
+  readonly timing: CoreTiming;
   readonly #cpus: CpuMasks;
   readonly #printk: Printk;
 
@@ -67,6 +106,14 @@ export class Machine {
     this.#printk = container.get(Printk);
     this.irq = container.get(Irq);
     this.ipi = container.get(Ipi);
+    this.sim = container.get(SimCpus);
+    this.engine = container.get(SimEngine);
+    this.smp = container.get(Smp);
+    this.sched = container.get(Sched);
+    this.tlb = container.get(Tlb);
+    this.tracer = container.get(Tracer);
+    this.irqStats = container.get(IrqStats);
+    this.timing = container.get<CoreTiming>(CoreTiming);
     const arch = container.get<Arch>(Arch);
     this.arch = arch.name;
     this.ipiDomain = arch.ipiDomain;
@@ -87,6 +134,26 @@ export class Machine {
     return this.#printk.records;
   }
 
+  /** Simulated time in ns. */
+  get now(): number {
+    return this.engine.now;
+  }
+
+  /**
+   * Runs the simulation until nothing is left to do, `until` ns, or `maxEvents` events. A
+   * deadlock stops the run with `reason: 'stalled'` and a report; it never hangs.
+   */
+  run(options: { until?: number; maxEvents?: number } = {}): RunResult {
+    const { until = Infinity, maxEvents = Infinity } = options;
+    if (typeof until !== 'number' || Number.isNaN(until) || until < 0) {
+      throw new RangeError(`Machine.run: until is ${describeValue(until)}; expected a non-negative time in ns`);
+    }
+    if (typeof maxEvents !== 'number' || Number.isNaN(maxEvents) || maxEvents < 0) {
+      throw new RangeError(`Machine.run: maxEvents is ${describeValue(maxEvents)}; expected a non-negative number`);
+    }
+    return this.engine.run(until, maxEvents);
+  }
+
   /** Resolves a service bound in this machine's container. */
   get<T>(token: ServiceIdentifier<T>): T {
     return this.container.get<T>(token);
@@ -97,25 +164,33 @@ function fail(message: string): never {
   throw new TypeError(`createMachine: ${message}`);
 }
 
-function checkOptions(options: MachineOptions, builtins: ReadonlyMap<string, ContainerModule>): {
-  module: ContainerModule;
+function checkOptions(options: MachineOptions, builtins: ReadonlyMap<string, readonly ContainerModule[]>): {
+  modules: readonly ContainerModule[];
   online: number[];
 } {
   if (typeof options !== 'object' || (options as unknown) === null) {
     fail(`options is ${describeValue(options)}; expected { arch, nrCpus, … }`);
   }
   const { arch, nrCpus } = options;
-  let module: ContainerModule;
+  let modules: readonly ContainerModule[];
   if (typeof arch === 'string') {
     const found = builtins.get(arch);
     if (found === undefined) {
       fail(`arch "${arch}" is not built in; use one of ${[...builtins.keys()].join(', ')} or pass a ContainerModule`);
     }
-    module = found;
+    modules = found;
   } else if (arch instanceof ContainerModule) {
-    module = arch;
+    modules = [arch];
+  } else if (Array.isArray(arch) && arch.length > 0 && arch.every((m) => m instanceof ContainerModule)) {
+    modules = arch as readonly ContainerModule[];
   } else {
-    fail(`arch is ${describeValue(arch)}; expected a built-in name or a ContainerModule`);
+    fail(`arch is ${describeValue(arch)}; expected a built-in name, a ContainerModule or a non-empty array of them`);
+  }
+  if (
+    options.archOptions !== undefined &&
+    (typeof options.archOptions !== 'object' || (options.archOptions as unknown) === null)
+  ) {
+    fail(`archOptions is ${describeValue(options.archOptions)}; expected an object`);
   }
   if (typeof nrCpus !== 'number' || !Number.isInteger(nrCpus) || nrCpus < 1 || nrCpus > NR_CPUS_MAX) {
     throw new RangeError(
@@ -151,7 +226,19 @@ function checkOptions(options: MachineOptions, builtins: ReadonlyMap<string, Con
   if (options.ipiDebug !== undefined && typeof options.ipiDebug !== 'boolean') {
     fail(`ipiDebug is ${describeValue(options.ipiDebug)}; expected a boolean`);
   }
-  return { module, online };
+  if (options.timing !== undefined && !(options.timing in CORE_TIMING_PROFILES)) {
+    fail(`timing is ${describeValue(options.timing)}; expected one of ${Object.keys(CORE_TIMING_PROFILES).join(', ')}`);
+  }
+  if (options.idle !== undefined && options.idle !== 'halt' && options.idle !== 'poll') {
+    fail(`idle is ${describeValue(options.idle)}; expected 'halt' or 'poll'`);
+  }
+  if (
+    options.csdLockTimeoutMs !== undefined &&
+    (!Number.isInteger(options.csdLockTimeoutMs) || options.csdLockTimeoutMs < 0)
+  ) {
+    throw new RangeError(`createMachine: csdLockTimeoutMs is ${describeValue(options.csdLockTimeoutMs)}; expected a non-negative integer`);
+  }
+  return { modules, online };
 }
 
 /** The core services every machine has, whatever its architecture. */
@@ -160,8 +247,23 @@ function coreModule(
   boot: CpuBootState,
   logger: Logger,
   link: MachineLink,
+  timing: CoreTiming,
+  smpConfig: SmpConfig,
 ): ContainerModule {
   return new ContainerModule(({ bind }) => {
+    bind<CoreTiming>(CoreTiming).toConstantValue(timing);
+    bind<SmpConfig>(SmpConfig).toConstantValue(smpConfig);
+    bind(SimEngine).toSelf().inSingletonScope();
+    bind<Clock>(Clock).toService(SimEngine);
+    bind<Rng>(Rng).to(SeededRng).inSingletonScope();
+    bind(SimCpus).toSelf().inSingletonScope();
+    bind(Tracer).toSelf().inSingletonScope();
+    bind(IrqStats).toSelf().inSingletonScope();
+    bind(IrqFlow).toSelf().inSingletonScope();
+    bind(IrqManage).toSelf().inSingletonScope();
+    bind(Smp).toSelf().inSingletonScope();
+    bind(Sched).toSelf().inSingletonScope();
+    bind(Tlb).toSelf().inSingletonScope();
     bind<MachineConfig>(MachineConfig).toConstantValue(config);
     bind<CpuBootState>(CpuBootState).toConstantValue(boot);
     bind<Logger>(Logger).toConstantValue(logger);
@@ -183,9 +285,9 @@ function coreModule(
  */
 export function buildMachine(
   options: MachineOptions,
-  builtins: ReadonlyMap<string, ContainerModule>,
+  builtins: ReadonlyMap<string, readonly ContainerModule[]>,
 ): Machine {
-  const { module, online } = checkOptions(options, builtins);
+  const { modules, online } = checkOptions(options, builtins);
   const nrCpuIds = options.nrCpus;
   const config: MachineConfig = Object.freeze({
     nrCpuIds,
@@ -196,17 +298,31 @@ export function buildMachine(
   const container = new Container({ defaultScope: 'Singleton' });
   // Domains reach the IPI API through this link; it resolves lazily so they can be created
   // while the arch is still being constructed.
+  let smpOps: SmpOps | null | undefined;
   const link: MachineLink = {
     get ipi(): Ipi {
       return container.get(Ipi);
     },
+    get smpOps(): SmpOps | null {
+      smpOps ??= container.isBound(SmpOps) ? container.get<SmpOps>(SmpOps) : null;
+      return smpOps;
+    },
   };
-  container.load(coreModule(config, Object.freeze({ online }), options.logger ?? silentLogger, link));
-  container.load(module);
+  const timing = CORE_TIMING_PROFILES[options.timing ?? DEFAULT_TIMING_PROFILE];
+  const smpConfig: SmpConfig = Object.freeze({ csdLockTimeoutMs: options.csdLockTimeoutMs ?? 0 });
+  container.load(
+    coreModule(config, Object.freeze({ online }), options.logger ?? silentLogger, link, timing, smpConfig),
+  );
+  container.bind<ArchOptions>(ArchOptions).toConstantValue(Object.freeze({ ...(options.archOptions ?? {}) }));
+  container.load(...modules);
   if (!container.isBound(Arch)) {
     throw new TypeError(
       'createMachine: the arch module did not bind the Arch token; bind(Arch).to(YourArch) in its ContainerModule',
     );
   }
-  return new Machine(container);
+  const machine = new Machine(container);
+  if (options.idle !== undefined) {
+    for (let cpu = 0; cpu < nrCpuIds; cpu++) machine.sim.setIdleMode(cpu, options.idle);
+  }
+  return machine;
 }

@@ -1,0 +1,172 @@
+/**
+ * Flow handlers and generic dispatch, mirroring kernel/irq/chip.c (`handle_percpu_irq`,
+ * `handle_percpu_devid_irq`, `handle_edge_irq`, `handle_simple_irq`), kernel/irq/handle.c
+ * (`handle_irq_event_percpu`) and kernel/irq/irqdesc.c (`generic_handle_irq`,
+ * `generic_handle_domain_irq`). They run on the current simulated CPU.
+ *
+ * @packageDocumentation
+ */
+import { inject, injectable } from 'inversify';
+import { Errno } from '../errno.js';
+import { Printk } from '../printk.js';
+import { SimCpus } from '../sim/cpus.js';
+import type { IrqDesc, IrqFlowHandler } from './irqdata.js';
+import { IrqDescTable } from './irqdesc.js';
+import type { IrqDomain } from './irqdomain-defs.js';
+import { IrqDomainRegistry } from './irqdomain.js';
+import { IrqReturn, type IrqAction } from './irqaction.js';
+
+/** Observes handler entry and exit (the `irq_handler_entry`/`irq_handler_exit` tracepoints). */
+export interface IrqHandlerObserver {
+  entry(irq: number, action: IrqAction): void;
+  exit(irq: number, action: IrqAction, ret: IrqReturn): void;
+}
+
+/** Flow handlers and dispatch of one machine. */
+@injectable()
+export class IrqFlow {
+  readonly #cpus: SimCpus;
+  readonly #descs: IrqDescTable;
+  readonly #domains: IrqDomainRegistry;
+  readonly #printk: Printk;
+  readonly #observers: IrqHandlerObserver[] = [];
+  #spuriousWarned = false;
+  /** `handle_percpu_irq` bound to this machine. */
+  readonly handlePercpuIrq: IrqFlowHandler;
+  /** `handle_percpu_devid_irq` bound to this machine. */
+  readonly handlePercpuDevidIrq: IrqFlowHandler;
+  /** `handle_edge_irq` bound to this machine. */
+  readonly handleEdgeIrq: IrqFlowHandler;
+  /** `handle_simple_irq` bound to this machine. */
+  readonly handleSimpleIrq: IrqFlowHandler;
+  /** `handle_bad_irq` bound to this machine. */
+  readonly handleBadIrq: IrqFlowHandler;
+
+  constructor(
+    @inject(SimCpus) cpus: SimCpus,
+    @inject(IrqDescTable) descs: IrqDescTable,
+    @inject(IrqDomainRegistry) domains: IrqDomainRegistry,
+    @inject(Printk) printk: Printk,
+  ) {
+    this.#cpus = cpus;
+    this.#descs = descs;
+    this.#domains = domains;
+    this.#printk = printk;
+    this.handlePercpuIrq = (desc) => {
+      this.#percpu(desc);
+    };
+    this.handlePercpuDevidIrq = (desc) => {
+      this.#percpuDevid(desc);
+    };
+    this.handleEdgeIrq = (desc) => {
+      this.#edge(desc);
+    };
+    this.handleSimpleIrq = (desc) => {
+      this.#simple(desc);
+    };
+    this.handleBadIrq = (desc) => {
+      this.#bad(desc);
+    };
+  }
+
+  /** Adds a handler observer (tracing). */
+  addObserver(o: IrqHandlerObserver): void {
+    this.#observers.push(o);
+  }
+
+  /** `kstat_incr_irqs_this_cpu(desc)`. */
+  #kstat(desc: IrqDesc): number {
+    const cpu = this.#cpus.smpProcessorId();
+    desc.kstatIrqs ??= new Map();
+    desc.kstatIrqs.set(cpu, (desc.kstatIrqs.get(cpu) ?? 0) + 1);
+    return cpu;
+  }
+
+  /** `handle_irq_event_percpu(desc)`: run every action; count the unhandled. */
+  handleIrqEventPercpu(desc: IrqDesc): IrqReturn {
+    let ret = IrqReturn.IRQ_NONE;
+    for (const action of desc.actions) ret |= this.#run(desc.irq, action, action.devId);
+    if (ret === IrqReturn.IRQ_NONE) desc.irqsUnhandled++;
+    return ret;
+  }
+
+  #run(irq: number, action: IrqAction, devId: unknown): IrqReturn {
+    for (const o of this.#observers) o.entry(irq, action);
+    const ret = action.handler(irq, devId);
+    for (const o of this.#observers) o.exit(irq, action, ret);
+    return ret;
+  }
+
+  #percpu(desc: IrqDesc): void {
+    const chip = desc.irqData.chip;
+    this.#kstat(desc);
+    chip?.irqAck?.(desc.irqData);
+    this.handleIrqEventPercpu(desc);
+    chip?.irqEoi?.(desc.irqData);
+  }
+
+  #percpuDevid(desc: IrqDesc): void {
+    const chip = desc.irqData.chip;
+    const cpu = this.#kstat(desc);
+    chip?.irqAck?.(desc.irqData);
+    const action = desc.actions[0] as IrqAction | undefined;
+    if (action !== undefined) {
+      const devIds = action.percpuDevId;
+      this.#run(desc.irq, action, devIds === null ? action.devId : devIds[cpu]);
+    } else {
+      const enabled = desc.percpuEnabled?.testCpu(cpu) ?? false;
+      if (enabled) desc.percpuEnabled?.clearCpu(cpu);
+      if (!this.#spuriousWarned) {
+        this.#spuriousWarned = true;
+        this.#printk.prWarn('genirq: ', `Spurious${enabled ? ' and unmasked' : ''} percpu IRQ${desc.irq} on CPU${cpu}`);
+      }
+    }
+    chip?.irqEoi?.(desc.irqData);
+  }
+
+  #edge(desc: IrqDesc): void {
+    const chip = desc.irqData.chip;
+    this.#kstat(desc);
+    chip?.irqAck?.(desc.irqData);
+    this.handleIrqEventPercpu(desc);
+  }
+
+  #simple(desc: IrqDesc): void {
+    this.#kstat(desc);
+    this.handleIrqEventPercpu(desc);
+  }
+
+  #bad(desc: IrqDesc): void {
+    this.#kstat(desc);
+    this.#printk.prWarn('', `unexpected IRQ trap at vector ${desc.irqData.hwirq.toString(16)} (irq ${desc.irq})`);
+    desc.irqData.chip?.irqAck?.(desc.irqData);
+  }
+
+  /**
+   * `generic_handle_irq_desc(desc)`: run its flow handler (`handle_bad_irq` if none was set).
+   */
+  genericHandleIrqDesc(desc: IrqDesc): void {
+    (desc.handleIrq ?? this.handleBadIrq)(desc);
+  }
+
+  /** `generic_handle_irq(irq)`: 0, or `-EINVAL` for an irq with no descriptor. */
+  genericHandleIrq(irq: number): number {
+    const desc = this.#descs.lookup(irq);
+    if (desc === undefined) return -Errno.EINVAL;
+    this.genericHandleIrqDesc(desc);
+    return 0;
+  }
+
+  /**
+   * `generic_handle_domain_irq(domain, hwirq)`: resolve `hwirq` in `domain` and run the virq's
+   * flow handler. 0, or `-EINVAL` if nothing is mapped there.
+   */
+  genericHandleDomainIrq(domain: IrqDomain, hwirq: number): number {
+    const data = this.#domains.resolve(domain, hwirq);
+    if (data === undefined) return -Errno.EINVAL;
+    const desc = this.#descs.lookup(data.irq);
+    if (desc === undefined) return -Errno.EINVAL;
+    this.genericHandleIrqDesc(desc);
+    return 0;
+  }
+}

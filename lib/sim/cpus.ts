@@ -1,0 +1,684 @@
+/**
+ * Simulated CPU cores: what each CPU is doing (idle, running task code, spinning, in an
+ * interrupt), local interrupt enable, taking interrupts, and the "current CPU" of code that runs.
+ *
+ * Execution model (see docs/simulation.md): task code is a generator. Plain statements run
+ * instantly in simulated time but may {@link SimCpus.charge} the current CPU; `yield sim.delay(ns)`
+ * spends time (interruptible when interrupts are enabled); `yield sim.waitFor(w)` spins until `w`
+ * is satisfied, still taking interrupts when they are enabled. Interrupt handlers are plain
+ * functions that run on the current CPU with interrupts disabled.
+ *
+ * @packageDocumentation
+ */
+import { inject, injectable } from 'inversify';
+import { CpuMasks } from '../cpu.js';
+import { MachineConfig } from '../machine/config.js';
+import { Printk } from '../printk.js';
+import { SimEngine, type StallReport } from './engine.js';
+import type { InterruptController } from './intc.js';
+import { CoreTiming } from './timing.js';
+
+/** The controller of a machine whose arch attached none: nothing is ever pending. */
+const noInterruptController: InterruptController = Object.freeze({
+  name: 'none',
+  pending: () => false,
+  acknowledge: () => -1,
+  dispatch: () => undefined,
+  pendingCount: () => 0,
+});
+
+/** Something task code can spin on. */
+export interface Waitable {
+  /** True once the waiter may proceed. */
+  readonly satisfied: boolean;
+  /** CPU expected to satisfy it, or -1 if unknown (for the deadlock report). */
+  readonly waitsForCpu: number;
+  /** One line describing what is awaited (for the deadlock report). */
+  describe(): string;
+  /** Remember `cpu` so the releaser can wake it (see {@link SimCpus.wakeWaiters}). */
+  addWaiter(cpu: number): void;
+}
+
+/** What task code yields to the CPU. */
+export type SimYield =
+  | { readonly kind: 'delay'; readonly ns: number }
+  | { readonly kind: 'wait'; readonly on: Waitable; readonly site: string };
+
+/** Task code: a generator run by a simulated CPU. */
+export type SimTask<T = unknown> = Generator<SimYield, T, undefined>;
+
+/** A task body: called once on its CPU with the CPU number. */
+export type SimTaskFn<T = unknown> = (cpu: number) => SimTask<T>;
+
+/** How an idle CPU waits: `halt` sleeps until an interrupt; `poll` spins on `need_resched`. */
+export type IdleMode = 'halt' | 'poll';
+
+/** A queued or running task. */
+export interface TaskHandle<T = unknown> {
+  readonly name: string;
+  readonly cpu: number;
+  /** True when the task has returned. */
+  readonly done: boolean;
+  /** The task's return value once done. */
+  readonly result: T | undefined;
+}
+
+class TaskRecord<T = unknown> implements TaskHandle<T> {
+  done = false;
+  result: T | undefined = undefined;
+  gen: SimTask<T> | null = null;
+  constructor(
+    readonly name: string,
+    public cpu: number,
+    readonly fn: SimTaskFn<T>,
+  ) {}
+}
+
+/** State of one simulated CPU. Read it through {@link SimCpus.cpu}; change it through the API. */
+export class SimCpu {
+  /** Executing (not dead after hot-unplug). */
+  alive = true;
+  /** Local interrupts enabled (`!irqs_disabled()`). */
+  irqsEnabled = true;
+  /** Hard-irq nesting depth (0 or 1: handlers run with interrupts off). */
+  hardirq = 0;
+  /** `TIF_NEED_RESCHED`. */
+  needResched = false;
+  /** Idle waiting style. */
+  idleMode: IdleMode = 'halt';
+  /** In the idle loop. */
+  idle = true;
+  /** `TIF_POLLING_NRFLAG`: polling idle, woken by setting need_resched without an IPI. */
+  polling = false;
+  /** Interrupts taken. */
+  irqCount = 0;
+  /** @internal */ task: TaskRecord | null = null;
+  /** @internal */ readonly runQueue: TaskRecord[] = [];
+  /** @internal */ waiting: Waitable | null = null;
+  /** @internal */ waitSite = '';
+  /** @internal */ waitSince = 0;
+  /** @internal */ busyUntil = 0;
+  /** @internal */ remaining = -1;
+  /** @internal */ gen = 0;
+  /** @internal */ savedIrqs = true;
+  /** @internal */ takeScheduled = false;
+  /** @internal */ charge = 0;
+
+  constructor(readonly cpu: number) {}
+
+  /** What the CPU is doing, for reports. */
+  get state(): 'dead' | 'irq' | 'idle' | 'spinning' | 'running' {
+    if (!this.alive) return 'dead';
+    if (this.hardirq > 0) return 'irq';
+    if (this.task === null) return 'idle';
+    return this.waiting !== null && !this.waiting.satisfied ? 'spinning' : 'running';
+  }
+}
+
+/** Hooks other layers register on CPU events. */
+export interface CpuHooks {
+  /** An idle CPU leaves the idle loop (runs on that CPU, interrupts disabled). */
+  idleExit?(cpu: number): void;
+  /** A CPU dies (runs on that CPU): `smpcfd_dying_cpu` flushes its call queue here. */
+  dying?(cpu: number): void;
+}
+
+/** The simulated CPU cores of one machine. */
+@injectable()
+export class SimCpus {
+  readonly #cpus: SimCpu[] = [];
+  readonly #engine: SimEngine;
+  readonly #masks: CpuMasks;
+  readonly #timing: CoreTiming;
+  readonly #printk: Printk;
+  #intc: InterruptController = noInterruptController;
+  readonly #hooks: CpuHooks[] = [];
+  #current: SimCpu | null = null;
+  readonly #evResume: number;
+  readonly #evTake: number;
+  readonly #evHandle: number;
+  readonly #evExit: number;
+  readonly #evPoke: number;
+  readonly #evSpawn: number;
+  readonly #evDying: number;
+  readonly #spawnQueue: TaskRecord[] = [];
+  #taskSeq = 0;
+
+  constructor(
+    @inject(MachineConfig) config: MachineConfig,
+    @inject(SimEngine) engine: SimEngine,
+    @inject(CpuMasks) masks: CpuMasks,
+    @inject(CoreTiming) timing: CoreTiming,
+    @inject(Printk) printk: Printk,
+  ) {
+    this.#engine = engine;
+    this.#masks = masks;
+    this.#timing = timing;
+    this.#printk = printk;
+    for (let i = 0; i < config.nrCpuIds; i++) {
+      const c = new SimCpu(i);
+      c.alive = masks.cpuOnline(i);
+      this.#cpus.push(c);
+    }
+    this.#evResume = engine.registerKind('cpu_resume', (cpu, gen) => {
+      const c = this.#cpus[cpu];
+      if (c.gen === gen) this.#advance(c);
+    });
+    this.#evPoke = engine.registerKind('cpu_poke', (cpu) => {
+      this.#advance(this.#cpus[cpu]);
+    });
+    this.#evTake = engine.registerKind('irq_take', (cpu) => {
+      this.#onTake(this.#cpus[cpu]);
+    });
+    this.#evHandle = engine.registerKind('irq_handle', (cpu, handle) => {
+      this.#onHandle(this.#cpus[cpu], handle);
+    });
+    this.#evExit = engine.registerKind('irq_exit', (cpu) => {
+      this.#onExit(this.#cpus[cpu]);
+    });
+    this.#evSpawn = engine.registerKind('task_spawn', (index) => {
+      const t = this.#spawnQueue[index];
+      this.#enqueue(t);
+    });
+    this.#evDying = engine.registerKind('cpu_dying', (cpu) => {
+      this.#onDying(this.#cpus[cpu]);
+    });
+    engine.addStallCheck(() => this.#stallCheck());
+  }
+
+  /** Number of CPUs (`nr_cpu_ids`). */
+  get nrCpuIds(): number {
+    return this.#cpus.length;
+  }
+
+  /**
+   * Connects the architecture's per-CPU interrupt controller. Called once by the arch while the
+   * machine is built (the controller depends on services that depend on the CPUs, so it attaches
+   * itself rather than being injected here).
+   * @throws Error if one is attached already.
+   */
+  attachInterruptController(intc: InterruptController): void {
+    if (this.#intc !== noInterruptController) {
+      throw new Error(`attachInterruptController: ${this.#intc.name} is attached already; one per machine`);
+    }
+    this.#intc = intc;
+  }
+
+  /** The attached interrupt controller. */
+  get interruptController(): InterruptController {
+    return this.#intc;
+  }
+
+  /** Registers hooks (the smp layer uses them). */
+  addHooks(hooks: CpuHooks): void {
+    this.#hooks.push(hooks);
+  }
+
+  /** State of CPU `cpu`. */
+  cpu(cpu: number): SimCpu {
+    const c = this.#cpus[cpu] as SimCpu | undefined;
+    if (c === undefined) {
+      throw new RangeError(`SimCpus.cpu: cpu ${String(cpu)} is not a CPU of this machine (0..${this.#cpus.length - 1})`);
+    }
+    return c;
+  }
+
+  // ---------------------------------------------------------------- current CPU
+
+  /** The CPU whose code is running now, or null outside simulated code. */
+  get current(): SimCpu | null {
+    return this.#current;
+  }
+
+  /**
+   * `smp_processor_id()`.
+   * @throws Error outside simulated code (there is no current CPU).
+   */
+  smpProcessorId(): number {
+    const c = this.#current;
+    if (c === null) {
+      throw new Error(
+        'smpProcessorId: no CPU is running; call this from task code (machine.sim.spawn) or a handler',
+      );
+    }
+    return c.cpu;
+  }
+
+  /** `in_task()`: running task code (not an interrupt handler). */
+  inTask(): boolean {
+    return this.#current !== null && this.#current.hardirq === 0;
+  }
+
+  /** `in_irq()` / `in_hardirq()`. */
+  inIrq(): boolean {
+    return this.#current !== null && this.#current.hardirq > 0;
+  }
+
+  /**
+   * Runs host-side `fn` as if on `cpu` (its current CPU is `cpu` meanwhile); what it charges is
+   * discarded. Used for actions taken on behalf of a CPU outside its task code, such as the
+   * CSD-lock watchdog re-sending an IPI from the waiter.
+   */
+  withCurrent<T>(cpu: number, fn: () => T): T {
+    const prev = this.#current;
+    const c = this.cpu(cpu);
+    const charge = c.charge;
+    this.#current = c;
+    try {
+      return fn();
+    } finally {
+      this.#current = prev;
+      c.charge = charge;
+    }
+  }
+
+  /** `irqs_disabled()` on the current CPU. */
+  irqsDisabled(): boolean {
+    return !this.#need('irqsDisabled').irqsEnabled;
+  }
+
+  /** Simulated time as seen by the current CPU: event time plus what it has charged so far. */
+  localNow(): number {
+    const c = this.#current;
+    return this.#engine.now + (c === null ? 0 : c.charge);
+  }
+
+  /** Spends `ns` of the current CPU's time in straight-line code (no-op outside simulated code). */
+  charge(ns: number): void {
+    const c = this.#current;
+    if (c !== null) c.charge += ns;
+  }
+
+  #need(fn: string): SimCpu {
+    const c = this.#current;
+    if (c === null) {
+      throw new Error(`${fn}: no CPU is running; call this from task code or a handler`);
+    }
+    return c;
+  }
+
+  /** `local_irq_disable()`. */
+  localIrqDisable(): void {
+    this.#need('localIrqDisable').irqsEnabled = false;
+  }
+
+  /** `local_irq_enable()`: pending interrupts are taken at the task's next yield. */
+  localIrqEnable(): void {
+    this.#need('localIrqEnable').irqsEnabled = true;
+  }
+
+  /** `local_irq_save()`: disables interrupts and returns the previous state. */
+  localIrqSave(): boolean {
+    const c = this.#need('localIrqSave');
+    const flags = c.irqsEnabled;
+    c.irqsEnabled = false;
+    return flags;
+  }
+
+  /** `local_irq_restore(flags)`. */
+  localIrqRestore(flags: boolean): void {
+    this.#need('localIrqRestore').irqsEnabled = flags;
+  }
+
+  /** What task code yields to spend `ns` (interruptible if interrupts are enabled). */
+  delay(ns: number): SimYield {
+    if (!Number.isSafeInteger(ns) || ns < 0) {
+      throw new RangeError(`SimCpus.delay: ns is ${String(ns)}; expected a non-negative integer`);
+    }
+    return { kind: 'delay', ns };
+  }
+
+  /** What task code yields to spin until `on` is satisfied; `site` names the caller. */
+  waitFor(on: Waitable, site: string): SimYield {
+    return { kind: 'wait', on, site };
+  }
+
+  // ---------------------------------------------------------------- tasks
+
+  /**
+   * Queues task code on `cpu`, at time `at` (default now). Host-side: no IPI is involved; an
+   * idle target simply starts it. Use the scheduler's wake-up path for in-simulation wake-ups.
+   * @throws RangeError for a CPU that is not online, TypeError for a non-function.
+   */
+  spawn<T>(cpu: number, fn: SimTaskFn<T>, options: { at?: number; name?: string } = {}): TaskHandle<T> {
+    if (!Number.isInteger(cpu) || cpu < 0 || cpu >= this.#cpus.length) {
+      throw new RangeError(`spawn: cpu is ${String(cpu)}; expected a CPU number in [0, ${this.#cpus.length})`);
+    }
+    if (!this.#masks.cpuOnline(cpu)) {
+      throw new RangeError(`spawn: cpu ${cpu} is offline; bring it online first or pick an online CPU`);
+    }
+    if (typeof fn !== 'function') {
+      throw new TypeError(`spawn: task is ${typeof fn}; expected a generator function (cpu) => SimTask`);
+    }
+    const at = options.at ?? this.#engine.now;
+    if (!Number.isSafeInteger(at) || at < this.#engine.now) {
+      throw new RangeError(`spawn: at is ${String(at)}; expected an integer time not before now (${this.#engine.now})`);
+    }
+    const name = options.name ?? (fn.name !== '' ? fn.name : `task${++this.#taskSeq}`);
+    const t = new TaskRecord<T>(name, cpu, fn);
+    this.#spawnQueue.push(t as TaskRecord);
+    this.#engine.schedule(at, this.#evSpawn, this.#spawnQueue.length - 1, 0);
+    return t;
+  }
+
+  #enqueue(t: TaskRecord): void {
+    const c = this.#cpus[t.cpu];
+    if (!c.alive) {
+      // Migrate work off a dead CPU, as the scheduler would.
+      const target = this.#masks.online.first();
+      t.cpu = target;
+      this.#cpus[target].runQueue.push(t);
+      this.#poke(this.#cpus[target]);
+      return;
+    }
+    c.runQueue.push(t);
+    this.#poke(c);
+  }
+
+  /** Sets `need_resched` on `cpu`; a polling-idle CPU notices it without an interrupt. */
+  setNeedResched(cpu: number): void {
+    const c = this.#cpus[cpu];
+    c.needResched = true;
+    if (c.idle && c.polling) {
+      this.#engine.schedule(this.localNow() + this.#timing.pollWakeNs, this.#evPoke, cpu, 0);
+    }
+  }
+
+  /**
+   * `set_nr_if_polling()`: if `cpu` is polling idle, set `need_resched` (it will wake without an
+   * IPI) and return true; otherwise return false and the caller sends an IPI.
+   */
+  setNrIfPolling(cpu: number): boolean {
+    const c = this.#cpus[cpu];
+    if (!(c.alive && c.idle && c.polling && c.hardirq === 0)) return false;
+    this.setNeedResched(cpu);
+    return true;
+  }
+
+  /** Sets how `cpu` idles. */
+  setIdleMode(cpu: number, mode: IdleMode): void {
+    if (mode !== 'halt' && mode !== 'poll') {
+      throw new TypeError(`setIdleMode: mode is ${String(mode)}; expected 'halt' or 'poll'`);
+    }
+    const c = this.cpu(cpu);
+    c.idleMode = mode;
+    if (c.idle && c.hardirq === 0) c.polling = mode === 'poll';
+  }
+
+  // ---------------------------------------------------------------- interrupts
+
+  /**
+   * The interrupt controller has something for `cpu`: take it as soon as the CPU allows
+   * (immediately if interrupts are enabled, else when they are re-enabled).
+   */
+  kick(cpu: number): void {
+    const c = this.#cpus[cpu];
+    if (c.takeScheduled) return;
+    c.takeScheduled = true;
+    this.#engine.schedule(this.#engine.now, this.#evTake, cpu, 0);
+  }
+
+  /** Wakes every CPU spinning on a waitable at the time the releasing CPU's store is visible. */
+  wakeWaiters(waiters: readonly number[]): void {
+    const at = this.localNow() + this.#timing.coherenceNs;
+    for (const cpu of waiters) this.#engine.schedule(at, this.#evPoke, cpu, 0);
+  }
+
+  #poke(c: SimCpu): void {
+    this.#engine.schedule(this.#engine.now, this.#evPoke, c.cpu, 0);
+  }
+
+  #busy(c: SimCpu, ns: number): void {
+    c.busyUntil = this.#engine.now + ns;
+    this.#engine.schedule(c.busyUntil, this.#evResume, c.cpu, ++c.gen);
+  }
+
+  #onTake(c: SimCpu): void {
+    c.takeScheduled = false;
+    if (!c.alive || c.hardirq > 0 || !c.irqsEnabled || !this.#intc.pending(c.cpu)) return;
+    const now = this.#engine.now;
+    if (c.busyUntil > now) {
+      // Preempt a delay: remember the rest and invalidate its resume event.
+      c.remaining = c.busyUntil - now;
+      c.busyUntil = now;
+      c.gen++;
+    }
+    this.#takeIrq(c);
+  }
+
+  #takeIrq(c: SimCpu): void {
+    const handle = this.#intc.acknowledge(c.cpu);
+    if (handle < 0) {
+      this.#poke(c);
+      return;
+    }
+    const halted = c.idle && !c.polling && c.task === null;
+    c.hardirq = 1;
+    c.savedIrqs = c.irqsEnabled;
+    c.irqsEnabled = false;
+    c.irqCount++;
+    const entry = this.#timing.irqEntryNs + (halted ? this.#timing.haltWakeNs : 0);
+    this.#engine.schedule(this.#engine.now + entry, this.#evHandle, c.cpu, handle);
+  }
+
+  #onHandle(c: SimCpu, handle: number): void {
+    this.#current = c;
+    c.charge = 0;
+    try {
+      this.#intc.dispatch(c.cpu, handle);
+    } finally {
+      this.#current = null;
+    }
+    const t = c.charge + this.#timing.irqExitNs;
+    c.charge = 0;
+    this.#engine.schedule(this.#engine.now + t, this.#evExit, c.cpu, 0);
+  }
+
+  #onExit(c: SimCpu): void {
+    c.hardirq = 0;
+    c.irqsEnabled = c.savedIrqs;
+    if (c.irqsEnabled && this.#intc.pending(c.cpu)) {
+      this.#takeIrq(c);
+      return;
+    }
+    if (c.remaining >= 0) {
+      const rest = c.remaining;
+      c.remaining = -1;
+      this.#busy(c, rest);
+      return;
+    }
+    this.#advance(c);
+  }
+
+  // ---------------------------------------------------------------- the core loop
+
+  #advance(c: SimCpu): void {
+    const engine = this.#engine;
+    for (;;) {
+      if (!c.alive || c.hardirq > 0 || c.busyUntil > engine.now || c.remaining >= 0) return;
+      if (c.irqsEnabled && this.#intc.pending(c.cpu)) {
+        this.#takeIrq(c);
+        return;
+      }
+      if (c.task === null) {
+        if (c.idle) {
+          if (c.runQueue.length === 0 && !c.needResched) {
+            c.polling = c.idleMode === 'poll';
+            return;
+          }
+          this.#exitIdle(c);
+          if (c.charge > 0) {
+            const ns = c.charge;
+            c.charge = 0;
+            this.#busy(c, ns);
+            return;
+          }
+          continue;
+        }
+        const next = c.runQueue.shift();
+        if (next === undefined) {
+          c.idle = true;
+          c.polling = c.idleMode === 'poll';
+          return;
+        }
+        c.task = next;
+      }
+      if (c.waiting !== null) {
+        if (!c.waiting.satisfied) return;
+        c.waiting = null;
+      }
+      const task = c.task;
+      this.#current = c;
+      let r: IteratorResult<SimYield, unknown>;
+      try {
+        task.gen ??= task.fn(c.cpu);
+        r = task.gen.next();
+      } finally {
+        this.#current = null;
+      }
+      const charge = c.charge;
+      c.charge = 0;
+      if (r.done === true) {
+        task.done = true;
+        task.result = r.value;
+        c.task = null;
+        if (!c.irqsEnabled) {
+          // The kernel would complain when scheduling with interrupts off; recover loudly.
+          this.#printk.warnOn(true, 'finish_task', `task ${task.name} on CPU${c.cpu} returned with interrupts disabled`);
+          c.irqsEnabled = true;
+        }
+        if (charge > 0) {
+          this.#busy(c, charge);
+          return;
+        }
+        continue;
+      }
+      const y = r.value;
+      if (y.kind === 'delay') {
+        this.#busy(c, charge + y.ns);
+        return;
+      }
+      if (!y.on.satisfied) {
+        c.waiting = y.on;
+        c.waitSite = y.site;
+        c.waitSince = engine.now + charge;
+        y.on.addWaiter(c.cpu);
+      }
+      if (charge > 0) {
+        this.#busy(c, charge);
+        return;
+      }
+    }
+  }
+
+  #exitIdle(c: SimCpu): void {
+    c.idle = false;
+    c.polling = false;
+    c.needResched = false;
+    this.#current = c;
+    const saved = c.irqsEnabled;
+    c.irqsEnabled = false;
+    try {
+      for (const h of this.#hooks) h.idleExit?.(c.cpu);
+    } finally {
+      c.irqsEnabled = saved;
+      this.#current = null;
+    }
+  }
+
+  // ---------------------------------------------------------------- hot-plug
+
+  /**
+   * Takes `cpu` offline: clears its online bit now; after `teardownNs` the dying callbacks run on
+   * it (the smp layer flushes its call queue) and it stops executing. Interrupts that arrive in
+   * between are still taken (the "IPI on offline CPU" window).
+   * @throws RangeError for the last online CPU, an offline CPU, or a CPU with queued tasks.
+   */
+  cpuDown(cpu: number, teardownNs = 0): void {
+    const c = this.cpu(cpu);
+    if (!this.#masks.cpuOnline(cpu)) throw new RangeError(`cpuDown: cpu ${cpu} is already offline`);
+    if (this.#masks.numOnlineCpus() === 1) throw new RangeError(`cpuDown: cpu ${cpu} is the last online CPU`);
+    if (c.task !== null || c.runQueue.length > 0) {
+      throw new RangeError(`cpuDown: cpu ${cpu} still has task code; let it finish before unplugging`);
+    }
+    this.#masks.setCpuOnline(cpu, false);
+    this.#engine.schedule(this.#engine.now + teardownNs, this.#evDying, cpu, 0);
+  }
+
+  #onDying(c: SimCpu): void {
+    this.#current = c;
+    const saved = c.irqsEnabled;
+    c.irqsEnabled = false;
+    try {
+      for (const h of this.#hooks) h.dying?.(c.cpu);
+    } finally {
+      c.irqsEnabled = saved;
+      this.#current = null;
+    }
+    const pending = this.#intc.pendingCount(c.cpu);
+    if (pending > 0) {
+      this.#printk.prWarn('smpboot: ', `CPU${c.cpu} went offline with ${pending} pending interrupt(s); they stay pending until it is back`);
+    }
+    c.alive = false;
+    c.idle = true;
+    c.polling = false;
+  }
+
+  /**
+   * Brings `cpu` back online: it starts executing in the idle loop and takes what is pending.
+   * @throws RangeError if it is online or not yet dead.
+   */
+  cpuUp(cpu: number): void {
+    const c = this.cpu(cpu);
+    if (this.#masks.cpuOnline(cpu)) throw new RangeError(`cpuUp: cpu ${cpu} is already online`);
+    if (c.alive) throw new RangeError(`cpuUp: cpu ${cpu} is still tearing down; run the simulation first`);
+    c.alive = true;
+    c.irqsEnabled = true;
+    this.#masks.setCpuOnline(cpu, true);
+    this.#poke(c);
+  }
+
+  // ---------------------------------------------------------------- deadlock detection
+
+  #stallCheck(): StallReport | null {
+    const spinning = this.#cpus.filter((c) => c.alive && c.waiting !== null && !c.waiting.satisfied);
+    if (spinning.length === 0) return null;
+    const lines: string[] = [];
+    const waitsFor = new Map<number, number>();
+    for (const c of spinning) {
+      const w = c.waiting as Waitable;
+      waitsFor.set(c.cpu, w.waitsForCpu);
+      lines.push(
+        `CPU${c.cpu} (irqs ${c.irqsEnabled ? 'on' : 'off'}) spinning since ${c.waitSince} ns in ${c.waitSite}: ${w.describe()}`,
+      );
+    }
+    const cycle = findCycle(waitsFor);
+    const head =
+      cycle === null
+        ? 'no CPU can make progress: every waiter spins on something nothing will release'
+        : `wait-for cycle ${cycle.map((c) => `CPU${c}`).join(' -> ')}`;
+    return {
+      kind: 'deadlock',
+      message: `deadlock: ${head}\n${lines.join('\n')}`,
+      details: { cycle, waiters: spinning.map((c) => c.cpu) },
+    };
+  }
+}
+
+function findCycle(edges: ReadonlyMap<number, number>): number[] | null {
+  for (const start of edges.keys()) {
+    const path: number[] = [];
+    const seen = new Set<number>();
+    let cur: number | undefined = start;
+    while (cur !== undefined && cur >= 0 && !seen.has(cur)) {
+      seen.add(cur);
+      path.push(cur);
+      cur = edges.get(cur);
+    }
+    if (cur !== undefined && cur >= 0 && seen.has(cur)) {
+      const from = path.indexOf(cur);
+      return [...path.slice(from), cur];
+    }
+  }
+  return null;
+}
