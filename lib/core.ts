@@ -101,6 +101,8 @@ export { Smp, SmpConfig, SCF_WAIT, SCF_RUN_LOCAL, type CsdReport, type TtwuHandl
 export { Sched } from './sched.js';
 export { Tlb, MmStruct, type FlushTlbInfo, TLB_SINGLE_PAGE_FLUSH_CEILING } from './mm/tlb.js';
 export { Tracer, type TraceRecord, type TraceSink, type TraceValue } from './trace/tracer.js';
+export { formatTraceFields, symbolOffset, symbolName } from './trace/format.js';
+export { SoftIntc } from './sim/soft-intc.js';
 export { MachineConfig, MachineLink } from './machine/config.js';
 export { Machine, type MachineOptions, NR_CPUS_MAX, buildMachine } from './machine/machine.js';
 

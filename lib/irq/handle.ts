@@ -10,6 +10,7 @@ import { inject, injectable } from 'inversify';
 import { Errno } from '../errno.js';
 import { Printk } from '../printk.js';
 import { SimCpus } from '../sim/cpus.js';
+import { Tracer } from '../trace/tracer.js';
 import type { IrqDesc, IrqFlowHandler } from './irqdata.js';
 import { IrqDescTable } from './irqdesc.js';
 import type { IrqDomain } from './irqdomain-defs.js';
@@ -18,7 +19,9 @@ import { IrqReturn, type IrqAction } from './irqaction.js';
 
 /** Observes handler entry and exit (the `irq_handler_entry`/`irq_handler_exit` tracepoints). */
 export interface IrqHandlerObserver {
+  /** `irq_handler_entry`: `action` of `irq` is about to run. */
   entry(irq: number, action: IrqAction): void;
+  /** `irq_handler_exit`: `action` of `irq` returned `ret`. */
   exit(irq: number, action: IrqAction, ret: IrqReturn): void;
 }
 
@@ -29,6 +32,7 @@ export class IrqFlow {
   readonly #descs: IrqDescTable;
   readonly #domains: IrqDomainRegistry;
   readonly #printk: Printk;
+  readonly #tracer: Tracer;
   readonly #observers: IrqHandlerObserver[] = [];
   #spuriousWarned = false;
   /** `handle_percpu_irq` bound to this machine. */
@@ -47,7 +51,9 @@ export class IrqFlow {
     @inject(IrqDescTable) descs: IrqDescTable,
     @inject(IrqDomainRegistry) domains: IrqDomainRegistry,
     @inject(Printk) printk: Printk,
+    @inject(Tracer) tracer: Tracer,
   ) {
+    this.#tracer = tracer;
     this.#cpus = cpus;
     this.#descs = descs;
     this.#domains = domains;
@@ -91,9 +97,15 @@ export class IrqFlow {
   }
 
   #run(irq: number, action: IrqAction, devId: unknown): IrqReturn {
+    const tr = this.#tracer;
+    const cpu = tr.enabled ? this.#cpus.smpProcessorId() : -1;
+    if (tr.enabled) tr.emit('irq_handler_entry', cpu, { irq, name: action.name }, this.#cpus.localNow());
     for (const o of this.#observers) o.entry(irq, action);
     const ret = action.handler(irq, devId);
     for (const o of this.#observers) o.exit(irq, action, ret);
+    if (tr.enabled) {
+      tr.emit('irq_handler_exit', cpu, { irq, ret: ret === IrqReturn.IRQ_NONE ? 'unhandled' : 'handled' }, this.#cpus.localNow());
+    }
     return ret;
   }
 

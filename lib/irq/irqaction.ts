@@ -6,8 +6,11 @@
 
 /** `irqreturn_t`. */
 export enum IrqReturn {
+  /** The interrupt was not from this device. */
   IRQ_NONE = 0,
+  /** The interrupt was handled. */
   IRQ_HANDLED = 1,
+  /** Handled; wake the handler thread. */
   IRQ_WAKE_THREAD = 2,
 }
 
@@ -23,8 +26,11 @@ export const IRQF_NO_THREAD = 0x00010000;
 
 /** One handler registered on a virq (`struct irqaction`). */
 export interface IrqAction {
+  /** The handler (`irqaction.handler`). */
   readonly handler: IrqHandler;
+  /** `IRQF_*` flags given to `request_irq`. */
   readonly flags: number;
+  /** Name shown in `/proc/interrupts`. */
   readonly name: string;
   /** `dev_id` (`request_irq`). */
   readonly devId: unknown;

@@ -22,6 +22,13 @@ import {
 
 const PR = 'irq: ';
 
+/** Throws unless `value` is a {@link FwnodeHandle} or null. */
+function checkFwnode(fn: string, arg: string, value: unknown): void {
+  if (value !== null && !(value instanceof FwnodeHandle)) {
+    throw new TypeError(`${fn}: ${arg} is ${describeValue(value)}; expected a FwnodeHandle or null`);
+  }
+}
+
 /** Arguments of {@link IrqDomainRegistry.irqDomainCreateHierarchy}, in the C argument order. */
 export interface IrqDomainHierarchyInfo {
   /** Parent domain, or null for a root domain. */
@@ -168,9 +175,7 @@ export class IrqDomainRegistry {
     if (typeof o.ops !== 'object' || (o.ops as unknown) === null) {
       throw new TypeError(`${fn}: ops is ${describeValue(o.ops)}; expected an IrqDomainOps object`);
     }
-    if (o.fwnode !== null && !(o.fwnode instanceof FwnodeHandle)) {
-      throw new TypeError(`${fn}: fwnode is ${describeValue(o.fwnode)}; expected a FwnodeHandle`);
-    }
+    checkFwnode(fn, 'fwnode', o.fwnode);
     if (o.name !== undefined && typeof o.name !== 'string') {
       throw new TypeError(`${fn}: name is ${describeValue(o.name)}; expected a string`);
     }
@@ -230,6 +235,16 @@ export class IrqDomainRegistry {
    * else whose fwnode is the node and whose token matches. Null if none.
    */
   irqFindMatchingFwspec(fwspec: IrqFwspec, busToken: DomainBusToken): IrqDomain | null {
+    const fn = 'irqFindMatchingFwspec';
+    if (typeof fwspec !== 'object' || (fwspec as unknown) === null) {
+      throw new TypeError(`${fn}: fwspec is ${describeValue(fwspec)}; expected { fwnode, param }`);
+    }
+    checkFwnode(fn, 'fwspec.fwnode', fwspec.fwnode);
+    checkIrqNumber(fn, 'busToken', busToken);
+    return this.#findMatching(fwspec, busToken);
+  }
+
+  #findMatching(fwspec: IrqFwspec, busToken: DomainBusToken): IrqDomain | null {
     const node = fwspec.fwnode;
     for (const h of this.#domains) {
       let rc: boolean;
@@ -250,12 +265,16 @@ export class IrqDomainRegistry {
 
   /** `irq_find_matching_fwnode(fwnode, bus_token)`. */
   irqFindMatchingFwnode(fwnode: FwnodeHandle | null, busToken: DomainBusToken): IrqDomain | null {
-    return this.irqFindMatchingFwspec({ fwnode, param: [] }, busToken);
+    checkFwnode('irqFindMatchingFwnode', 'fwnode', fwnode);
+    checkIrqNumber('irqFindMatchingFwnode', 'busToken', busToken);
+    return this.#findMatching({ fwnode, param: [] }, busToken);
   }
 
   /** `irq_find_matching_host(node, bus_token)`: the device-node spelling of the above. */
   irqFindMatchingHost(node: FwnodeHandle | null, busToken: DomainBusToken): IrqDomain | null {
-    return this.irqFindMatchingFwnode(node, busToken);
+    checkFwnode('irqFindMatchingHost', 'node', node);
+    checkIrqNumber('irqFindMatchingHost', 'busToken', busToken);
+    return this.#findMatching({ fwnode: node, param: [] }, busToken);
   }
 
   /** `irq_set_default_host(domain)`. */

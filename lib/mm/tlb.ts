@@ -21,6 +21,10 @@ export const TLB_SINGLE_PAGE_FLUSH_CEILING = 33;
 export class MmStruct {
   /** `mm_cpumask(mm)`: CPUs that may hold translations of this mm. */
   readonly cpumask: Cpumask;
+  /**
+   * @param id - number of the address space, unique per machine.
+   * @param nrCpuIds - width of its cpumask.
+   */
   constructor(
     readonly id: number,
     nrCpuIds: number,
@@ -31,10 +35,15 @@ export class MmStruct {
 
 /** `struct flush_tlb_info`. */
 export interface FlushTlbInfo {
+  /** The address space to flush. */
   readonly mm: MmStruct;
+  /** First page to flush. */
   readonly start: number;
+  /** Page after the last one to flush (`[start, end)`). */
   readonly end: number;
+  /** CPU that asked for the flush. */
   readonly initiatingCpu: number;
+  /** Page tables were freed, so lazy-TLB CPUs must flush too. */
   readonly freedTables: boolean;
 }
 

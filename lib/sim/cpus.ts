@@ -41,8 +41,20 @@ export interface Waitable {
 
 /** What task code yields to the CPU. */
 export type SimYield =
-  | { readonly kind: 'delay'; readonly ns: number }
-  | { readonly kind: 'wait'; readonly on: Waitable; readonly site: string };
+  | {
+      /** Spend time (see {@link SimCpus.delay}). */
+      readonly kind: 'delay';
+      /** How long, in ns. */
+      readonly ns: number;
+    }
+  | {
+      /** Spin until a condition holds (see {@link SimCpus.waitFor}). */
+      readonly kind: 'wait';
+      /** What is awaited. */
+      readonly on: Waitable;
+      /** The waiting caller, for deadlock reports. */
+      readonly site: string;
+    };
 
 /** Task code: a generator run by a simulated CPU. */
 export type SimTask<T = unknown> = Generator<SimYield, T, undefined>;
@@ -55,7 +67,9 @@ export type IdleMode = 'halt' | 'poll';
 
 /** A queued or running task. */
 export interface TaskHandle<T = unknown> {
+  /** The task's name, for reports. */
   readonly name: string;
+  /** The CPU the task runs on. */
   readonly cpu: number;
   /** True when the task has returned. */
   readonly done: boolean;
@@ -104,6 +118,7 @@ export class SimCpu {
   /** @internal */ takeScheduled = false;
   /** @internal */ charge = 0;
 
+  /** @param cpu - this CPU's number. */
   constructor(readonly cpu: number) {}
 
   /** What the CPU is doing, for reports. */
@@ -143,6 +158,8 @@ export class SimCpus {
   readonly #evDying: number;
   readonly #spawnQueue: TaskRecord[] = [];
   #taskSeq = 0;
+  /** Interrupts a CPU had taken but not yet handled when it died (reported, not lost silently). */
+  droppedOnDeath = 0;
 
   constructor(
     @inject(MachineConfig) config: MachineConfig,
@@ -462,6 +479,15 @@ export class SimCpus {
   }
 
   #onHandle(c: SimCpu, handle: number): void {
+    if (!c.alive) {
+      // The CPU died between taking the interrupt and running its handler; its dying callbacks
+      // already flushed what the interrupt was for. Say so rather than lose it silently.
+      c.hardirq = 0;
+      c.irqsEnabled = c.savedIrqs;
+      this.droppedOnDeath++;
+      this.#printk.prWarn('smpboot: ', `CPU${c.cpu} died before handling interrupt ${handle}; dropped`);
+      return;
+    }
     this.#current = c;
     c.charge = 0;
     try {

@@ -27,8 +27,11 @@ export type StallCheck = () => StallReport | null;
 
 /** Why a run stopped early. */
 export interface StallReport {
+  /** What kind of stall, e.g. `deadlock`. */
   readonly kind: string;
+  /** Human-readable report, one line per stuck CPU after the first. */
   readonly message: string;
+  /** Machine-readable specifics of the report, if any. */
   readonly details?: unknown;
 }
 

@@ -52,12 +52,19 @@ export type TtwuHandler = (csds: readonly CallSingleData[]) => void;
 
 /** A CSD-lock-wait debug report (kernel/smp.c `csd_lock_wait_toolong`). */
 export interface CsdReport {
+  /** Number of the stuck-lock incident (`#n` in the message), per machine from 1. */
   readonly bugId: number;
+  /** CPU spinning in `csd_lock_wait()`. */
   readonly waiter: number;
+  /** CPU that should run the function and release the lock. */
   readonly target: number;
+  /** Name of the queued function. */
   readonly func: string;
+  /** How long the waiter has spun so far, in ns. */
   readonly waitedNs: number;
+  /** The logged warning line. */
   readonly message: string;
+  /** Whether the IPI was sent again because the target was not running a csd. */
   readonly resentIpi: boolean;
 }
 
