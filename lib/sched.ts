@@ -12,7 +12,7 @@ import { inject, injectable } from 'inversify';
 import { CpuMasks } from './cpu.js';
 import { MachineLink } from './machine/config.js';
 import { Printk } from './printk.js';
-import { SimCpus, type SimTaskFn, type TaskHandle } from './sim/cpus.js';
+import { SimCpus, type SimTaskFn } from './sim/cpus.js';
 import { CallSingleData, CSD_FLAG_LOCK, CSD_TYPE_TTWU } from './smp/csd.js';
 
 import { Smp } from './smp/smp.js';

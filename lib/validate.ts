@@ -2,10 +2,13 @@
  * Argument checks shared by the public entry points. Each throws a `TypeError` or `RangeError`
  * whose message names the function, the argument, the value and what was expected.
  *
- * Integers that C would take as `unsigned int` are accepted even when negative or huge: the
- * mirrored function then behaves as the kernel does with an out-of-range number (usually
- * `-EINVAL` or "not found"). Only values C could not hold at all (non-numbers, NaN, fractions)
- * are rejected here.
+ * Two policies, chosen per argument and stated in each function's doc comment:
+ * - {@link checkInteger}: any integer is accepted, negative or huge, so the mirrored function can
+ *   behave as the kernel does with an out-of-range `unsigned int` (usually `-EINVAL`, `-ENXIO` or
+ *   "not found"). The IPI and cross-call APIs use this for virqs and CPU numbers.
+ * - {@link checkIrqNumber}: counts, hwirqs and table indexes must be non-negative integers;
+ *   a negative value is a `RangeError`.
+ * Values C could not hold at all (non-numbers, NaN, fractions) are always a `TypeError`.
  *
  * @packageDocumentation
  */
@@ -79,5 +82,26 @@ export function checkFunction(
 ): asserts value is (...args: never[]) => unknown {
   if (typeof value !== 'function') {
     throw new TypeError(`${fn}: ${arg} is ${describe(value)}; expected a function`);
+  }
+}
+
+/** Checks that `value` is an irq chip (any object) or null (which means `no_irq_chip`). */
+export function checkChip(fn: string, arg: string, value: unknown): void {
+  if (value !== null && typeof value !== 'object') {
+    throw new TypeError(`${fn}: ${arg} is ${describe(value)}; expected an IrqChip or null`);
+  }
+}
+
+/** Checks that `value` is a function or null (a flow handler or "none"). */
+export function checkHandler(fn: string, arg: string, value: unknown): void {
+  if (value !== null && typeof value !== 'function') {
+    throw new TypeError(`${fn}: ${arg} is ${describe(value)}; expected a function or null`);
+  }
+}
+
+/** Checks that `value` is a string or null. */
+export function checkNullableString(fn: string, arg: string, value: unknown): void {
+  if (value !== null && typeof value !== 'string') {
+    throw new TypeError(`${fn}: ${arg} is ${describe(value)}; expected a string or null`);
   }
 }

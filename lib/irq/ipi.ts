@@ -14,7 +14,7 @@ import { Cpumask, type ReadonlyCpumask } from '../cpumask.js';
 import { Errno, INVALID_HWIRQ } from '../errno.js';
 import { MachineConfig } from '../machine/config.js';
 import { Printk } from '../printk.js';
-import { checkCpumask, checkInteger, describeValue } from '../validate.js';
+import { checkChip, checkCpumask, checkInteger, describeValue } from '../validate.js';
 import type { IrqChip } from './chip.js';
 import { IRQ_NO_BALANCING, IrqData, IrqDesc } from './irqdata.js';
 import { IrqDescTable } from './irqdesc.js';
@@ -208,9 +208,7 @@ export class Ipi {
     cpu: number,
   ): number {
     const fn = 'ipiSendVerify';
-    if (chip !== null && typeof chip !== 'object') {
-      throw new TypeError(`${fn}: chip is ${describeValue(chip)}; expected an IrqChip or null`);
-    }
+    checkChip(fn, 'chip', chip);
     if (data !== null && !(data instanceof IrqData)) {
       throw new TypeError(`${fn}: data is ${describeValue(data)}; expected an IrqData or null`);
     }

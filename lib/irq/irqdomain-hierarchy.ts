@@ -7,7 +7,14 @@
 import { inject, injectable } from 'inversify';
 import { Errno } from '../errno.js';
 import { Printk } from '../printk.js';
-import { checkIrqNumber } from '../validate.js';
+import {
+  checkBoolean,
+  checkChip,
+  checkHandler,
+  checkIrqNumber,
+  checkNullableString,
+  describeValue,
+} from '../validate.js';
 import { IRQ_CHIP_DISCONNECTED, type IrqChip, noIrqChip } from './chip.js';
 import { IRQ_NOREQUEST, IrqData, type IrqFlowHandler } from './irqdata.js';
 import { IrqDescTable } from './irqdesc.js';
@@ -75,6 +82,7 @@ export class IrqDomainHierarchy {
     this.#domains.checkDomain(fn, 'domain', domain, true);
     checkIrqNumber(fn, 'irqBase', irqBase, true);
     checkIrqNumber(fn, 'nrIrqs', nrIrqs);
+    checkBoolean(fn, 'realloc', realloc);
     const d = domain ?? this.#domains.irqGetDefaultHost();
     if (this.#printk.warnOn(d === null, 'irq_domain_alloc_irqs', 'domain is NULL; cannot allocate IRQ')) {
       return -Errno.EINVAL;
@@ -133,7 +141,7 @@ export class IrqDomainHierarchy {
 
   /** `irq_domain_free_irqs_parent(domain, irq_base, nr_irqs)`: free at the parent level. */
   irqDomainFreeIrqsParent(domain: IrqDomain, irqBase: number, nrIrqs: number): void {
-    this.#domains.checkDomain('irqDomainFreeIrqsParent', 'domain', domain, false);
+    this.#checkRange('irqDomainFreeIrqsParent', domain, 'irqBase', irqBase, nrIrqs);
     if (domain.parent !== null) this.#freeIrqsHierarchy(domain.parent, irqBase, nrIrqs);
   }
 
@@ -149,7 +157,7 @@ export class IrqDomainHierarchy {
     chip: IrqChip | null,
     chipData?: unknown,
   ): number {
-    checkIrqNumber('irqDomainSetHwirqAndChip', 'hwirq', hwirq);
+    this.#checkLevelArgs('irqDomainSetHwirqAndChip', domain, virq, hwirq, chip);
     const data = this.#domains.irqDomainGetIrqData(domain, virq);
     if (data === null) return -Errno.ENOENT;
     data.hwirq = hwirq;
@@ -172,6 +180,10 @@ export class IrqDomainHierarchy {
     handlerData: unknown,
     handlerName: string | null,
   ): void {
+    // Everything is checked first, so a bad handler cannot leave the level half set up.
+    this.#checkLevelArgs('irqDomainSetInfo', domain, virq, hwirq, chip);
+    checkHandler('irqDomainSetInfo', 'handler', handler);
+    checkNullableString('irqDomainSetInfo', 'handlerName', handlerName);
     this.irqDomainSetHwirqAndChip(domain, virq, hwirq, chip, chipData);
     this.#settings.irqSetHandler(virq, handler, handlerName);
     this.#settings.irqSetHandlerData(virq, handlerData);
@@ -179,6 +191,10 @@ export class IrqDomainHierarchy {
 
   /** `irq_domain_reset_irq_data(irq_data)`: hwirq 0, `no_irq_chip`, no chip data. */
   irqDomainResetIrqData(data: IrqData): void {
+    if (!(data instanceof IrqData)) {
+      throw new TypeError(`irqDomainResetIrqData: data is ${describeValue(data)}; expected an IrqData`);
+    }
+    if (data.domain !== null) this.#domains.checkDomain('irqDomainResetIrqData', 'data.domain', data.domain, false);
     data.hwirq = 0;
     data.chip = noIrqChip;
     data.chipData = undefined;
@@ -189,6 +205,7 @@ export class IrqDomainHierarchy {
    * the parent levels.
    */
   irqDomainFreeIrqsCommon(domain: IrqDomain, virq: number, nrIrqs: number): void {
+    this.#checkRange('irqDomainFreeIrqsCommon', domain, 'virq', virq, nrIrqs);
     for (let i = 0; i < nrIrqs; i++) {
       const data = this.#domains.irqDomainGetIrqData(domain, virq + i);
       if (data !== null) this.irqDomainResetIrqData(data);
@@ -201,6 +218,7 @@ export class IrqDomainHierarchy {
    * data; the usual `free` op of a top-level domain.
    */
   irqDomainFreeIrqsTop(domain: IrqDomain, virq: number, nrIrqs: number): void {
+    this.#checkRange('irqDomainFreeIrqsTop', domain, 'virq', virq, nrIrqs);
     for (let i = 0; i < nrIrqs; i++) {
       this.#settings.irqSetHandlerData(virq + i, undefined);
       this.#settings.irqSetHandler(virq + i, null);
@@ -214,6 +232,8 @@ export class IrqDomainHierarchy {
    * @returns 0, or `-EINVAL` if there is no such level.
    */
   irqDomainDisconnectHierarchy(domain: IrqDomain, virq: number): number {
+    this.#domains.checkDomain('irqDomainDisconnectHierarchy', 'domain', domain, false);
+    checkIrqNumber('irqDomainDisconnectHierarchy', 'virq', virq, true);
     const data = this.#domains.irqDomainGetIrqData(domain, virq);
     if (data === null) return -Errno.EINVAL;
     data.chip = IRQ_CHIP_DISCONNECTED;
@@ -257,6 +277,21 @@ export class IrqDomainHierarchy {
     this.#descs.irqFreeDescs(virq, nrIrqs);
   }
 
+  /** Checks the (domain, first virq, count) arguments of the free helpers. */
+  #checkRange(fn: string, domain: IrqDomain, baseArg: string, base: number, nrIrqs: number): void {
+    this.#domains.checkDomain(fn, 'domain', domain, false);
+    checkIrqNumber(fn, baseArg, base, true);
+    checkIrqNumber(fn, 'nrIrqs', nrIrqs);
+  }
+
+  /** Checks the (domain, virq, hwirq, chip) arguments of the level setters. */
+  #checkLevelArgs(fn: string, domain: IrqDomain, virq: number, hwirq: number, chip: IrqChip | null): void {
+    this.#domains.checkDomain(fn, 'domain', domain, false);
+    checkIrqNumber(fn, 'virq', virq, true);
+    checkIrqNumber(fn, 'hwirq', hwirq);
+    checkChip(fn, 'chip', chip);
+  }
+
   /** `irq_domain_alloc_irqs_hierarchy()`. */
   #allocIrqsHierarchy(domain: IrqDomain, virq: number, nrIrqs: number, arg: unknown): number {
     if (domain.ops.alloc === undefined) {
@@ -265,8 +300,12 @@ export class IrqDomainHierarchy {
     }
     const ret: unknown = domain.ops.alloc(domain, virq, nrIrqs, arg);
     if (typeof ret !== 'number' || !Number.isInteger(ret)) {
+      // Undo what __irqDomainAllocIrqs built before reporting the plugin bug.
+      this.#freeIrqData(virq, nrIrqs);
+      this.#descs.irqFreeDescs(virq, nrIrqs);
       throw new TypeError(
-        `domain "${domain.name}" ops.alloc returned ${String(ret)}; it must return 0 or a negative errno`,
+        `domain "${domain.name}" ops.alloc returned ${String(ret)}; it must return 0 or a negative errno. ` +
+          'The allocation was undone.',
       );
     }
     return ret;
@@ -312,7 +351,8 @@ export class IrqDomainHierarchy {
     let tail: IrqData | null = null;
     let prev = top;
     for (let d = top.parentData; d !== null; prev = d, d = d.parentData) {
-      if (d.chip !== null && d.chip !== IRQ_CHIP_DISCONNECTED && tail !== null) return -Errno.EINVAL;
+      // Like the kernel's `irqd->chip && tail`: the marker is a non-null chip too.
+      if (d.chip !== null && tail !== null) return -Errno.EINVAL;
       if (d.chip === null && tail === null) return -Errno.EINVAL;
       if (d.chip === IRQ_CHIP_DISCONNECTED) tail = prev;
     }

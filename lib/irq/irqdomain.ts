@@ -15,6 +15,7 @@ import {
   FwnodeHandle,
   IRQ_DOMAIN_FLAG_HIERARCHY,
   IRQ_DOMAIN_FLAG_NO_MAP,
+  IRQ_DOMAIN_NAME_ALLOCATED,
   IrqDomain,
   type IrqDomainOps,
   type IrqFwspec,
@@ -227,6 +228,7 @@ export class IrqDomainRegistry {
     if (domain.busToken === busToken) return;
     domain.busToken = busToken;
     domain.name = `${domain.name}-${busToken}`;
+    domain.flags |= IRQ_DOMAIN_NAME_ALLOCATED;
   }
 
   /**

@@ -55,7 +55,7 @@ export class IrqManage {
       this.#printk.prWarn('genirq: ', `Flags mismatch irq ${irq}. ${flags.toString(16).padStart(8, '0')} (${name}) vs. ${first.flags.toString(16).padStart(8, '0')} (${first.name})`);
       return -Errno.EBUSY;
     }
-    desc.actions.push({ handler, flags, name: String(name), devId: dev, percpuDevId: null });
+    desc.actions.push({ handler, flags, name, devId: dev, percpuDevId: null });
     desc.depth = 0;
     return 0;
   }
@@ -79,7 +79,7 @@ export class IrqManage {
   irqSetPercpuDevid(irq: number): number {
     checkInteger('irqSetPercpuDevid', 'irq', irq);
     const desc = irq >= 0 ? this.#descs.lookup(irq) : undefined;
-    if (desc === undefined || desc.percpuEnabled !== null) return -Errno.EINVAL;
+    if (desc?.percpuEnabled !== null) return -Errno.EINVAL;
     desc.percpuEnabled = new Cpumask(this.#nrCpuIds);
     desc.irqCommonData.statusFlags |= IRQ_NOAUTOEN | IRQ_PER_CPU | IRQ_NOTHREAD | IRQ_NOPROBE | IRQ_PER_CPU_DEVID;
     return 0;
@@ -101,7 +101,7 @@ export class IrqManage {
     desc.actions.push({
       handler,
       flags: 0,
-      name: String(devname),
+      name: devname,
       devId: undefined,
       percpuDevId: percpuDevId ?? Array.from({ length: this.#nrCpuIds }, () => undefined),
     });

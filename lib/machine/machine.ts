@@ -182,7 +182,7 @@ function checkOptions(options: MachineOptions, builtins: ReadonlyMap<string, rea
   } else if (arch instanceof ContainerModule) {
     modules = [arch];
   } else if (Array.isArray(arch) && arch.length > 0 && arch.every((m) => m instanceof ContainerModule)) {
-    modules = arch as readonly ContainerModule[];
+    modules = arch;
   } else {
     fail(`arch is ${describeValue(arch)}; expected a built-in name, a ContainerModule or a non-empty array of them`);
   }
@@ -229,7 +229,7 @@ function checkOptions(options: MachineOptions, builtins: ReadonlyMap<string, rea
   if (options.timing !== undefined && !(options.timing in CORE_TIMING_PROFILES)) {
     fail(`timing is ${describeValue(options.timing)}; expected one of ${Object.keys(CORE_TIMING_PROFILES).join(', ')}`);
   }
-  if (options.idle !== undefined && options.idle !== 'halt' && options.idle !== 'poll') {
+  if (options.idle !== undefined && !(['halt', 'poll'] as unknown[]).includes(options.idle)) {
     fail(`idle is ${describeValue(options.idle)}; expected 'halt' or 'poll'`);
   }
   if (

@@ -109,7 +109,7 @@ export class Tlb {
   touch(page: number): void {
     checkInteger('Tlb.touch', 'page', page);
     const cpu = this.#cpus.smpProcessorId();
-    const mm = this.#loaded[cpu];
+    const mm = this.#loaded[cpu] as MmStruct | null | undefined;
     if (mm === null || mm === undefined) throw new Error(`Tlb.touch: CPU${cpu} has no mm loaded; switchMm() first`);
     let set = this.#tlb(cpu).get(mm);
     if (set === undefined) {

@@ -373,7 +373,7 @@ export class SimCpus {
     }
     const name = options.name ?? (fn.name !== '' ? fn.name : `task${++this.#taskSeq}`);
     const t = new TaskRecord<T>(name, cpu, fn);
-    this.#spawnQueue.push(t as TaskRecord);
+    this.#spawnQueue.push(t);
     this.#engine.schedule(at, this.#evSpawn, this.#spawnQueue.length - 1, 0);
     return t;
   }
@@ -414,8 +414,8 @@ export class SimCpus {
 
   /** Sets how `cpu` idles. */
   setIdleMode(cpu: number, mode: IdleMode): void {
-    if (mode !== 'halt' && mode !== 'poll') {
-      throw new TypeError(`setIdleMode: mode is ${String(mode)}; expected 'halt' or 'poll'`);
+    if (!(['halt', 'poll'] as unknown[]).includes(mode)) {
+      throw new TypeError(`setIdleMode: mode is ${JSON.stringify(mode)}; expected 'halt' or 'poll'`);
     }
     const c = this.cpu(cpu);
     c.idleMode = mode;

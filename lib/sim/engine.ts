@@ -174,8 +174,9 @@ export class SimEngine implements Clock {
     const q = this.#queue;
     try {
       for (;;) {
-        if (this.#stop !== null) {
-          return { now: this.#now, events, reason: 'stopped', stall: this.#stop };
+        const stop = this.#stop as StallReport | null;
+        if (stop !== null) {
+          return { now: this.#now, events, reason: 'stopped', stall: stop };
         }
         if (q.length === this.#daemons) {
           for (const check of this.#stallChecks) {

@@ -39,7 +39,7 @@ export class CallSingleData implements Waitable {
   /** @internal CPUs spinning on this csd's lock. */
   readonly waiters: number[] = [];
 
-  constructor(func: SmpCallFunc | null = null, info: unknown = undefined, flags = 0) {
+  constructor(func: SmpCallFunc | null = null, info?: unknown, flags = 0) {
     this.func = func;
     this.info = info;
     this.flags = flags;

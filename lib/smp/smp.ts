@@ -402,7 +402,7 @@ export class Smp {
     const cfdMask = (this.#cfdMask[me] ??= new Cpumask(this.#nrCpuIds));
     if (runRemote) {
       const ipiMask = (this.#cfdMaskIpi[me] ??= new Cpumask(this.#nrCpuIds));
-      const csds = (this.#cfdCsd[me] ??= new Map());
+      const csds = (this.#cfdCsd[me] ??= new Map<number, CallSingleData>());
       cfdMask.copyFrom(mask);
       const w = cfdMask.words;
       const ow = online.words;
@@ -495,7 +495,13 @@ export class Smp {
 
   /** kickAllCpusSync() - `kick_all_cpus_sync()`: an empty call on every other CPU, waited for. */
   *kickAllCpusSync(): SimTask<void> {
-    yield* this.smpCallFunction(function doNothing() {}, null, true);
+    yield* this.smpCallFunction(
+      function doNothing() {
+        /* kick_all_cpus_sync() only needs every CPU to take the IPI */
+      },
+      null,
+      true,
+    );
   }
 
   // ------------------------------------------------------------------ receive side
@@ -606,7 +612,7 @@ export class Smp {
     this.#printk.prWarn(PR, message);
     this.csdReports.push({ bugId: w.bugId, waiter: cpu, target, func: funcName(w.csd.func), waitedNs: now - w.t0, message, resentIpi: resend });
     if (resend) {
-      const ops = this.#link.smpOps as SmpOps;
+      const ops = this.#link.smpOps;
       this.#cpus.withCurrent(cpu, () => {
         ops.sendCallFunctionSingleIpi(target);
       });
