@@ -195,12 +195,13 @@ export class Smp {
     if (tr.enabled) tr.emit('csd_function_entry', cpu, { func: funcName(func), csd: csd === null ? null : 1 }, this.#cpus.localNow());
     const prev = this.#runningCsd[cpu];
     this.#runningCsd[cpu] = csd;
-    this.#cpus.charge(this.#timing.callFuncNs);
     try {
       func(info);
     } finally {
       this.#runningCsd[cpu] = prev;
     }
+    // The body's default run time is spent after its effects, which happen at entry time.
+    this.#cpus.charge(this.#timing.callFuncNs);
     if (tr.enabled) tr.emit('csd_function_exit', cpu, { func: funcName(func), csd: csd === null ? null : 1 }, this.#cpus.localNow());
   }
 
