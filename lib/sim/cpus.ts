@@ -431,6 +431,12 @@ export class SimCpus {
   kick(cpu: number): void {
     const c = this.#cpus[cpu];
     if (c.takeScheduled) return;
+    if (this.#current === null && this.#engine.running) {
+      // Called from an event handler (a delivery), not from some CPU's code: no re-entrancy
+      // risk, so take it now instead of through another event.
+      this.#onTake(c);
+      return;
+    }
     c.takeScheduled = true;
     this.#engine.schedule(this.#engine.now, this.#evTake, cpu, 0);
   }
@@ -582,6 +588,12 @@ export class SimCpus {
       const y = r.value;
       if (y.kind === 'delay') {
         this.#busy(c, charge + y.ns);
+        // The code before this yield may have re-enabled interrupts that became pending while
+        // they were off (their take was dropped then): take them where it did, not after the delay.
+        if (c.irqsEnabled && !c.takeScheduled && this.#intc.pending(c.cpu)) {
+          c.takeScheduled = true;
+          engine.schedule(engine.now + charge, this.#evTake, c.cpu, 0);
+        }
         return;
       }
       if (!y.on.satisfied) {

@@ -1,0 +1,70 @@
+/**
+ * The bare baseline of B1 and B5: a minimal IPI event loop with no framework — typed-array event
+ * records, the same priority queue (flatqueue), and per CPU a send → deliver → handle cycle.
+ * It does what the full stack does for one IPI (pick a target, queue a delivery after a latency,
+ * count it, schedule the next send) and nothing else.
+ */
+import FlatQueue from 'flatqueue';
+
+const SEND = 0;
+const DELIVER = 1;
+const HANDLE = 2;
+
+/** Runs `totalIpis` IPIs on `nrCpus` CPUs; each CPU sends to `pick(cpu)`; returns events handled. */
+export function baselineIpiLoop(nrCpus: number, totalIpis: number, pick: (cpu: number) => number): number {
+  const q = new FlatQueue<number>();
+  let cap = 1024;
+  let kind = new Int32Array(cap);
+  let arg = new Int32Array(cap);
+  const free: number[] = [];
+  let next = 0;
+  const handled = new Uint32Array(nrCpus);
+  const pending = new Uint8Array(nrCpus);
+  const push = (at: number, k: number, a: number): void => {
+    let id = free.pop();
+    if (id === undefined) {
+      id = next++;
+      if (id >= cap) {
+        cap *= 2;
+        const k2 = new Int32Array(cap);
+        k2.set(kind);
+        kind = k2;
+        const a2 = new Int32Array(cap);
+        a2.set(arg);
+        arg = a2;
+      }
+    }
+    kind[id] = k;
+    arg[id] = a;
+    q.push(id, at);
+  };
+  for (let cpu = 0; cpu < nrCpus; cpu++) push(cpu, SEND, cpu);
+  let sent = 0;
+  let events = 0;
+  while (q.length > 0) {
+    const now = q.peekValue() as number;
+    const id = q.pop() as number;
+    free.push(id);
+    events++;
+    const a = arg[id];
+    switch (kind[id]) {
+      case SEND:
+        if (sent < totalIpis) {
+          sent++;
+          push(now + 1000, DELIVER, pick(a));
+          push(now + 2000, SEND, a);
+        }
+        break;
+      case DELIVER:
+        if (pending[a] === 0) {
+          pending[a] = 1;
+          push(now + 300, HANDLE, a);
+        }
+        break;
+      default:
+        pending[a] = 0;
+        handled[a]++;
+    }
+  }
+  return events;
+}

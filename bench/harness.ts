@@ -1,0 +1,39 @@
+/** Shared benchmark plumbing: the result shape and a tinybench-based timer. */
+import { Bench } from 'tinybench';
+
+/** One figure of the suite, as printed by `npm run bench -- --json`. */
+export interface BenchResult {
+  readonly name: string;
+  readonly value: number;
+  readonly unit: string;
+  /** The figure it is compared with (same unit), or null. */
+  readonly baseline: number | null;
+  /** `value / baseline` (or the reverse for throughputs, as named), or null. */
+  readonly ratio: number | null;
+  /** Spread of the samples (median absolute deviation), same unit as value. */
+  readonly spread?: number;
+}
+
+/**
+ * Median time of `fn` in ns, over tinybench samples (warm-up included).
+ * @param iterations - fixed sample count for slow functions; otherwise time-bounded sampling.
+ */
+export async function measure(fn: () => unknown, iterations?: number): Promise<number> {
+  return (await measureWithSpread(fn, iterations)).median;
+}
+
+/** Median and median absolute deviation of `fn` in ns. */
+export async function measureWithSpread(
+  fn: () => unknown,
+  iterations?: number,
+): Promise<{ median: number; mad: number }> {
+  const bench =
+    iterations === undefined
+      ? new Bench({ time: 200, warmupTime: 50 })
+      : new Bench({ time: 0, iterations, warmupTime: 0, warmupIterations: 1 });
+  bench.add('x', fn);
+  await bench.run();
+  const result = bench.tasks[0].result as { latency?: { p50: number; mad: number } };
+  if (result.latency === undefined) throw new Error('benchmark task failed');
+  return { median: result.latency.p50 * 1e6, mad: result.latency.mad * 1e6 };
+}

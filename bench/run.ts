@@ -1,0 +1,53 @@
+/**
+ * `npm run bench`: the benchmark suite (B1–B6, machine build) and the timing-model calibration
+ * table. Prints a table for people, or `--json` for programs:
+ * `{ "node": "...", "results": [ { "name", "value", "unit", "baseline", "ratio" } ] }`.
+ * Select sections with `--only b1,b4,…`.
+ */
+import { builtinArchNames } from '../lib/index.js';
+import { benchCpumask } from './b4-cpumask.js';
+import { benchMachineBuild, benchReserve } from './b3-reserve.js';
+import type { BenchResult } from './harness.js';
+
+type Section = () => Promise<BenchResult[]>;
+
+const archs = builtinArchNames();
+const bigArch = archs.includes('x86') ? 'x86' : 'test';
+
+const sections: Record<string, Section> = {
+  b3: benchReserve,
+  b4: benchCpumask,
+  build: () => benchMachineBuild(bigArch),
+};
+
+function fmt(n: number | null): string {
+  if (n === null) return '-';
+  if (Math.abs(n) >= 1000) return n.toFixed(0);
+  if (Math.abs(n) >= 10) return n.toFixed(1);
+  return n.toPrecision(3);
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const json = args.includes('--json');
+  const onlyArg = args.find((a) => a.startsWith('--only='));
+  const only = onlyArg?.slice('--only='.length).split(',');
+  const results: BenchResult[] = [];
+  for (const [key, section] of Object.entries(sections)) {
+    if (only !== undefined && !only.includes(key)) continue;
+    if (!json) process.stderr.write(`running ${key}…\n`);
+    results.push(...(await section()));
+  }
+  if (json) {
+    process.stdout.write(`${JSON.stringify({ node: process.version, results }, null, 2)}\n`);
+    return;
+  }
+  const rows = results.map((r) => [r.name, `${fmt(r.value)} ${r.unit}`, r.baseline === null ? '-' : `${fmt(r.baseline)} ${r.unit}`, fmt(r.ratio)]);
+  const head = ['benchmark', 'value', 'baseline', 'ratio'];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  process.stdout.write(`node ${process.version}\n${line(head)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}\n`);
+  for (const r of rows) process.stdout.write(`${line(r)}\n`);
+}
+
+await main();

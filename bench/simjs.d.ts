@@ -1,0 +1,4 @@
+declare module 'simjs' {
+  const simjs: unknown;
+  export default simjs;
+}
