@@ -4,8 +4,9 @@
  *
  * It provides two root IPI domains on one recording chip that has both IPI hooks:
  * - `ipiDomain` (`IRQ_DOMAIN_FLAG_IPI_SINGLE`): one hwirq per reservation;
- * - `perCpuIpiDomain` (`IRQ_DOMAIN_FLAG_IPI_PER_CPU`): hwirq `16 * n + cpu` for the n-th
- *   reservation (the mapping is a property of this test chip, not of Linux).
+ * - `perCpuIpiDomain` (`IRQ_DOMAIN_FLAG_IPI_PER_CPU`): hwirq `stride * n + cpu` for a reservation
+ *   in slot n, `stride = max(16, nr_cpu_ids)`, the lowest free slot first (so `16 * n + cpu` on
+ *   machines of up to 16 CPUs). The mapping is a property of this test chip, not of Linux.
  *
  * Sends are also delivered: each target CPU gets the virq pending on a {@link SoftIntc}, so
  * handlers requested on reserved virqs run in simulated time. Cross calls and reschedules work
@@ -55,6 +56,7 @@ export class TestIpiChip implements IrqChip {
   /** Every call so far, oldest first. */
   readonly calls: TestIpiCall[] = [];
 
+  /** @param intc - the controller that delivers each sent virq, or null to only record. */
   constructor(readonly intc: SoftIntc | null = null) {}
 
   ipiSendSingle(data: IrqData, cpu: number): void {
@@ -79,9 +81,12 @@ export class TestArch implements Arch {
   /** The `IRQ_DOMAIN_FLAG_IPI_PER_CPU` domain (bus token `DOMAIN_BUS_IPI`). */
   readonly perCpuIpiDomain: IrqDomain;
   #nextSingle = 0;
-  #nextPerCpu = 0;
 
-  constructor(@inject(Irq) irq: Irq, @inject(SoftIntc) intc: SoftIntc) {
+  constructor(
+    @inject(Irq) irq: Irq,
+    @inject(SoftIntc) intc: SoftIntc,
+    @inject(MachineConfig) config: MachineConfig,
+  ) {
     intc.attach();
     this.chip = new TestIpiChip(intc);
     const chip = this.chip;
@@ -103,16 +108,23 @@ export class TestArch implements Arch {
       },
     });
     irq.irqDomainUpdateBusToken(this.ipiDomain, DOMAIN_BUS_IPI);
+    // Reservation slot n owns hwirqs [stride * n, stride * (n + 1)); freed slots are reused, so
+    // hwirqs stay unique and the first slots use the linear reverse map.
+    const stride = Math.max(16, config.nrCpuIds);
+    const slotLive: number[] = [];
     this.perCpuIpiDomain = irq.irqDomainCreateHierarchy({
       parent: null,
       flags: IRQ_DOMAIN_FLAG_IPI_PER_CPU,
-      size: 0,
+      size: 4 * stride,
       name: 'test-ipi-percpu',
       ops: {
         alloc: (domain, virq, nrIrqs, arg) => {
           const dest = arg as ReadonlyCpumask;
           if (dest.weight() !== nrIrqs) return -Errno.EINVAL;
-          const base = 16 * this.#nextPerCpu++;
+          let slot = slotLive.findIndex((live) => live === 0);
+          if (slot < 0) slot = slotLive.push(0) - 1;
+          slotLive[slot] += nrIrqs;
+          const base = stride * slot;
           let i = 0;
           dest.forEach((cpu) => {
             irq.irqDomainSetHwirqAndChip(domain, virq + i++, base + cpu, chip);
@@ -120,6 +132,10 @@ export class TestArch implements Arch {
           return 0;
         },
         free: (domain, virq, nrIrqs) => {
+          for (let i = 0; i < nrIrqs; i++) {
+            const data = irq.irqDomainGetIrqData(domain, virq + i);
+            if (data !== null) slotLive[Math.floor(data.hwirq / stride)]--;
+          }
           irq.irqDomainFreeIrqsTop(domain, virq, nrIrqs);
         },
       },
