@@ -78,10 +78,23 @@ export {
   type CpuHooks,
 } from './sim/cpus.js';
 export { InterruptController } from './sim/intc.js';
+export {
+  FaultInjector,
+  FaultConfig,
+  InjectedFault,
+  OOPS_STOP_KIND,
+  type FaultPolicy,
+  type FaultPlan,
+  type FaultRecord,
+  type FaultSite,
+  type FaultContext,
+  type DeliveryFault,
+} from './sim/faults.js';
 export { Rng, SeededRng } from './sim/rng.js';
 export { CoreTiming, CORE_TIMING_PROFILES, DEFAULT_TIMING_PROFILE } from './sim/timing.js';
 export { IrqFlow, type IrqHandlerObserver } from './irq/handle.js';
 export { IrqManage } from './irq/manage.js';
+export { IpiMux, type IpiMuxSend, IPI_MUX_MAX_IPI } from './irq/ipi-mux.js';
 export { IrqReturn, type IrqHandler, type IrqAction, IRQF_SHARED, IRQF_PERCPU, IRQF_NO_THREAD } from './irq/irqaction.js';
 export { IrqStats, type IrqStatRow } from './irq/stats.js';
 export { SmpOps } from './smp/ops.js';

@@ -70,7 +70,8 @@ function checkIndex(fn: string, arg: string, n: number): void {
 
 /** Throws unless `b` (the argument named `arg`) is a cpumask as wide as `a`. */
 function checkWidth(fn: string, arg: string, a: ReadonlyCpumask, b: ReadonlyCpumask): void {
-  if (typeof b !== 'object' || (b as unknown) === null || !((b.words as unknown) instanceof Uint32Array)) {
+  const words: unknown = typeof b === 'object' && (b as unknown) !== null ? b.words : undefined;
+  if (!(words instanceof Uint32Array)) {
     throw new TypeError(`${fn}: ${arg} is ${describeValue(b)}; expected a Cpumask`);
   }
   if (a.nrCpuIds !== b.nrCpuIds) {
@@ -130,7 +131,9 @@ export class Cpumask implements ReadonlyCpumask {
    */
   static parseList(nrCpuIds: number, list: string): Cpumask {
     if (typeof list !== 'string') {
-      throw new TypeError(`Cpumask.parseList: list is ${describeValue(list)}; expected a string such as "0-3,5"`);
+      throw new TypeError(
+        `Cpumask.parseList: list is ${describeValue(list)}; expected a string such as "0-3,5"`,
+      );
     }
     const m = new Cpumask(nrCpuIds);
     const text = list.trim();
@@ -164,7 +167,9 @@ export class Cpumask implements ReadonlyCpumask {
    */
   static parseHex(nrCpuIds: number, hex: string): Cpumask {
     if (typeof hex !== 'string') {
-      throw new TypeError(`Cpumask.parseHex: hex is ${describeValue(hex)}; expected a string such as "00000004"`);
+      throw new TypeError(
+        `Cpumask.parseHex: hex is ${describeValue(hex)}; expected a string such as "00000004"`,
+      );
     }
     const m = new Cpumask(nrCpuIds);
     const chunks = hex.trim().split(',').reverse();
@@ -371,7 +376,8 @@ export class Cpumask implements ReadonlyCpumask {
   /** The set CPUs in ascending order, like `for_each_cpu()`. */
   *[Symbol.iterator](): IterableIterator<number> {
     const size = this.nrCpuIds;
-    for (let cpu = this.first(); cpu < size; cpu = findNextBit(this.words, size, cpu + 1)) yield cpu;
+    const words = this.words;
+    for (let cpu = this.first(); cpu < size; cpu = findNextBit(words, size, cpu + 1)) yield cpu;
   }
 
   /** The set CPUs in ascending order. */
@@ -415,7 +421,7 @@ export function cpumaskOf(nrCpuIds: number, cpu: number): Cpumask {
   return new Cpumask(nrCpuIds).setCpu(cpu);
 }
 
-/** Checks the arguments of the two-operand functions: `dst` a Cpumask, `a` and `b` as wide as it. */
+/** Checks the arguments of the two-operand functions: `dst` a Cpumask, `a` and `b` as wide. */
 function checkArgs(fn: string, dst: Cpumask, a: ReadonlyCpumask, b: ReadonlyCpumask): void {
   if (!((dst as unknown) instanceof Cpumask)) {
     throw new TypeError(`${fn}: dst is ${describeValue(dst)}; expected a Cpumask`);

@@ -47,6 +47,7 @@ export class Printk {
   readonly #logger: Logger;
   readonly #records: WarningRecord[] = [];
   readonly #onceFired = new Set<string>();
+  readonly #listeners: ((record: WarningRecord) => void)[] = [];
 
   constructor(@inject(Logger) logger: Logger) {
     this.#logger = logger;
@@ -57,11 +58,20 @@ export class Printk {
     return this.#records;
   }
 
+  /** Calls `listener` with every warning recorded from now on (the tracer's `console` events). */
+  addListener(listener: (record: WarningRecord) => void): void {
+    this.#listeners.push(listener);
+  }
+
+  #record(record: WarningRecord): void {
+    this.#records.push(record);
+    this.#logger.log('warn', record.message);
+    for (const l of this.#listeners) l(record);
+  }
+
   /** `pr_warn(prefix + msg)`: logged and recorded. */
   prWarn(prefix: string, message: string): void {
-    const text = prefix + message;
-    this.#records.push({ kind: 'pr_warn', message: text, seq: this.#records.length });
-    this.#logger.log('warn', text);
+    this.#record({ kind: 'pr_warn', message: prefix + message, seq: this.#records.length });
   }
 
   /** `pr_info`: logged only. */
@@ -97,7 +107,6 @@ export class Printk {
 
   #splat(site: string, message: string): void {
     const text = `WARNING: at ${site}${message === '' ? '' : `: ${message}`}`;
-    this.#records.push({ kind: 'WARN', message: text, site, seq: this.#records.length });
-    this.#logger.log('warn', text);
+    this.#record({ kind: 'WARN', message: text, site, seq: this.#records.length });
   }
 }

@@ -32,6 +32,7 @@ import {
   type IrqDomain,
   IRQ_DOMAIN_FLAG_IPI_PER_CPU,
   IRQ_DOMAIN_FLAG_IPI_SINGLE,
+  irqDomainIsIpiPerCpu,
   Irq,
   MachineConfig,
   type ReadonlyCpumask,
@@ -67,7 +68,11 @@ export class TestIpiChip implements IrqChip {
   ipiSendMask(data: IrqData, dest: ReadonlyCpumask): void {
     this.calls.push({ op: 'ipiSendMask', irq: data.irq, hwirq: data.hwirq, cpus: dest.toArray() });
     const intc = this.intc;
-    if (intc !== null) dest.forEach((cpu) => intc.raise(cpu, data.irq));
+    if (intc === null) return;
+    // The mask hook gets the base virq's data; on a per-CPU domain CPU c's IPI is its own virq.
+    const perCpu = data.domain !== null && irqDomainIsIpiPerCpu(data.domain);
+    const offset = data.irq - data.common.ipiOffset;
+    dest.forEach((cpu) => intc.raise(cpu, perCpu ? offset + cpu : data.irq));
   }
 }
 

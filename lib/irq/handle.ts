@@ -10,6 +10,7 @@ import { inject, injectable } from 'inversify';
 import { Errno } from '../errno.js';
 import { Printk } from '../printk.js';
 import { SimCpus } from '../sim/cpus.js';
+import { FaultInjector } from '../sim/faults.js';
 import { Tracer } from '../trace/tracer.js';
 import type { IrqDesc, IrqFlowHandler } from './irqdata.js';
 import { IrqDescTable } from './irqdesc.js';
@@ -33,6 +34,7 @@ export class IrqFlow {
   readonly #domains: IrqDomainRegistry;
   readonly #printk: Printk;
   readonly #tracer: Tracer;
+  readonly #faults: FaultInjector;
   readonly #observers: IrqHandlerObserver[] = [];
   #spuriousWarned = false;
   /** `handle_percpu_irq` bound to this machine. */
@@ -52,8 +54,10 @@ export class IrqFlow {
     @inject(IrqDomainRegistry) domains: IrqDomainRegistry,
     @inject(Printk) printk: Printk,
     @inject(Tracer) tracer: Tracer,
+    @inject(FaultInjector) faults: FaultInjector,
   ) {
     this.#tracer = tracer;
+    this.#faults = faults;
     this.#cpus = cpus;
     this.#descs = descs;
     this.#domains = domains;
@@ -101,7 +105,15 @@ export class IrqFlow {
     const cpu = tr.enabled ? this.#cpus.smpProcessorId() : -1;
     if (tr.enabled) tr.emit('irq_handler_entry', cpu, { irq, name: action.name }, this.#cpus.localNow());
     for (const o of this.#observers) o.entry(irq, action);
-    const ret = action.handler(irq, devId);
+    let ret: IrqReturn;
+    try {
+      this.#faults.check('handler', irq, `irq handler "${action.name}"`);
+      ret = action.handler(irq, devId);
+    } catch (error) {
+      // An oops in the handler: the flow handler finishes (EOI), the action counts as unhandled.
+      if (this.#faults.oops('handler', irq, `irq handler "${action.name}"`, error)) throw error;
+      ret = IrqReturn.IRQ_NONE;
+    }
     for (const o of this.#observers) o.exit(irq, action, ret);
     if (tr.enabled) {
       tr.emit('irq_handler_exit', cpu, { irq, ret: ret === IrqReturn.IRQ_NONE ? 'unhandled' : 'handled' }, this.#cpus.localNow());

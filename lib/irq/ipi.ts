@@ -14,6 +14,7 @@ import { Cpumask, type ReadonlyCpumask } from '../cpumask.js';
 import { Errno, INVALID_HWIRQ } from '../errno.js';
 import { MachineConfig } from '../machine/config.js';
 import { Printk } from '../printk.js';
+import { FaultInjector } from '../sim/faults.js';
 import { checkChip, checkCpumask, checkInteger, describeValue } from '../validate.js';
 import type { IrqChip } from './chip.js';
 import { IRQ_NO_BALANCING, IrqData, IrqDesc } from './irqdata.js';
@@ -41,6 +42,7 @@ export class Ipi {
   readonly #hierarchy: IrqDomainHierarchy;
   readonly #settings: IrqSettings;
   readonly #printk: Printk;
+  readonly #faults: FaultInjector;
   /** Scratch mask for the single-CPU mask fallback; reused so a send does not allocate. */
   readonly #oneCpu: Cpumask;
 
@@ -52,8 +54,10 @@ export class Ipi {
     @inject(IrqDomainHierarchy) hierarchy: IrqDomainHierarchy,
     @inject(IrqSettings) settings: IrqSettings,
     @inject(Printk) printk: Printk,
+    @inject(FaultInjector) faults: FaultInjector,
   ) {
     this.#nrCpuIds = config.nrCpuIds;
+    this.#faults = faults;
     this.#debug = config.ipiDebug;
     this.#cpus = cpus;
     this.#descs = descs;
@@ -218,7 +222,12 @@ export class Ipi {
   }
 
   /** `ipi_send_verify()` on arguments the caller has already checked. */
-  #verify(chip: IrqChip | null, data: IrqData | null, dest: ReadonlyCpumask | null, cpu: number): number {
+  #verify(
+    chip: IrqChip | null,
+    data: IrqData | null,
+    dest: ReadonlyCpumask | null,
+    cpu: number,
+  ): number {
     if (chip === null || data === null) return -Errno.EINVAL;
     if (chip.ipiSendSingle === undefined && chip.ipiSendMask === undefined) return -Errno.EINVAL;
     if (cpu < 0 || cpu >= this.#nrCpuIds) return -Errno.EINVAL;
@@ -256,7 +265,7 @@ export class Ipi {
       if (cpu < 0 || cpu >= this.#nrCpuIds) throw this.#oops('__ipiSendSingle', desc, `cpumask_of(${cpu})`);
       const one = this.#oneCpu;
       one.clearAll().setCpu(cpu);
-      chip.ipiSendMask(data, one);
+      this.#chipMask('__ipi_send_single', chip as IrqChip, data, one);
       return 0;
     }
     const domain = this.#levelDomain('__ipiSendSingle', data);
@@ -268,7 +277,7 @@ export class Ipi {
       }
       data = percpu;
     }
-    chip.ipiSendSingle(data, cpu);
+    this.#chipSingle('__ipi_send_single', chip as IrqChip, data, cpu);
     return 0;
   }
 
@@ -294,11 +303,10 @@ export class Ipi {
       }
     }
     if (chip?.ipiSendMask !== undefined) {
-      chip.ipiSendMask(data, dest);
+      this.#chipMask('__ipi_send_mask', chip as IrqChip, data, dest);
       return 0;
     }
     if (chip?.ipiSendSingle === undefined) throw this.#oops('__ipiSendMask', desc, 'a chip with no IPI hook');
-    const single = chip as Required<Pick<IrqChip, 'ipiSendSingle'>>;
     const domain = this.#levelDomain('__ipiSendMask', data);
     if (irqDomainIsIpiPerCpu(domain)) {
       const base = data.irq;
@@ -310,11 +318,11 @@ export class Ipi {
         }
       }
       for (let cpu = dest.first(); cpu < this.#nrCpuIds; cpu = dest.next(cpu)) {
-        single.ipiSendSingle((this.#descs.lookup(base + cpu - offset) as IrqDesc).irqData, cpu);
+        this.#chipSingle('__ipi_send_mask', chip as IrqChip, (this.#descs.lookup(base + cpu - offset) as IrqDesc).irqData, cpu);
       }
     } else {
       for (let cpu = dest.first(); cpu < this.#nrCpuIds; cpu = dest.next(cpu)) {
-        single.ipiSendSingle(data, cpu);
+        this.#chipSingle('__ipi_send_mask', chip as IrqChip, data, cpu);
       }
     }
     return 0;
@@ -362,6 +370,29 @@ export class Ipi {
     return this.__ipiSendMask(desc as IrqDesc, dest);
   }
 
+  /**
+   * Calls the chip's `ipi_send_single`. A throw is an oops (docs/reliability.md): the IPI is lost,
+   * as chip callbacks cannot report failure, and the sender goes on.
+   */
+  #chipSingle(fn: string, chip: IrqChip, data: IrqData, cpu: number): void {
+    try {
+      this.#faults.check('chip', data.irq, `${fn}: ${chip.name}.ipiSendSingle`);
+      chip.ipiSendSingle?.(data, cpu);
+    } catch (error) {
+      if (this.#faults.oops('chip', data.irq, `${fn}: ${chip.name}.ipiSendSingle(CPU${cpu})`, error)) throw error;
+    }
+  }
+
+  /** Calls the chip's `ipi_send_mask`; a throw is an oops, as for {@link Ipi.#chipSingle}. */
+  #chipMask(fn: string, chip: IrqChip, data: IrqData, dest: ReadonlyCpumask): void {
+    try {
+      this.#faults.check('chip', data.irq, `${fn}: ${chip.name}.ipiSendMask`);
+      chip.ipiSendMask?.(data, dest);
+    } catch (error) {
+      if (this.#faults.oops('chip', data.irq, `${fn}: ${chip.name}.ipiSendMask(${dest.toString()})`, error)) throw error;
+    }
+  }
+
   /** Throws unless `desc` is a live descriptor of this machine (not a freed or foreign one). */
   #checkDesc(fn: string, desc: IrqDesc): void {
     if (!(desc instanceof IrqDesc)) {
@@ -369,7 +400,8 @@ export class Ipi {
     }
     if (this.#descs.lookup(desc.irq) !== desc) {
       throw new TypeError(
-        `${fn}: desc of virq ${desc.irq} is not a live descriptor of this machine (freed, or another machine's); ` +
+        `${fn}: desc of virq ${desc.irq} is not a live descriptor of this machine ` +
+          "(freed, or another machine's); " +
           'use machine.irq.irqToDesc(virq)',
       );
     }

@@ -15,6 +15,7 @@ import { IrqSettings } from './settings.js';
 import { IrqFlow } from './handle.js';
 import { IrqManage } from './manage.js';
 import type { IrqHandler } from './irqaction.js';
+import { IpiMux, type IpiMuxSend } from './ipi-mux.js';
 
 /**
  * Irq descriptor and domain API of one machine (kernel/irq/irqdesc.c, irqdomain.c, chip.c).
@@ -34,6 +35,8 @@ export class Irq {
   readonly flow: IrqFlow;
   /** Handler registration (kernel/irq/manage.c). */
   readonly manage: IrqManage;
+  /** IPI multiplexing (kernel/irq/ipi-mux.c). */
+  readonly ipiMux: IpiMux;
 
   constructor(
     @inject(IrqDescTable) descs: IrqDescTable,
@@ -42,7 +45,9 @@ export class Irq {
     @inject(IrqSettings) settings: IrqSettings,
     @inject(IrqFlow) flow: IrqFlow,
     @inject(IrqManage) manage: IrqManage,
+    @inject(IpiMux) ipiMux: IpiMux,
   ) {
+    this.ipiMux = ipiMux;
     this.flow = flow;
     this.manage = manage;
     this.descs = descs;
@@ -260,6 +265,16 @@ export class Irq {
   /** `enable_percpu_irq(irq, type)` on `cpu` (default: the current CPU). */
   enablePercpuIrq(irq: number, cpu?: number): void {
     this.manage.enablePercpuIrq(irq, cpu);
+  }
+
+  /** `ipi_mux_create(nr_ipi, mux_send)` (kernel/irq/ipi-mux.c): the first vIPI virq or a negative errno. */
+  ipiMuxCreate(nrIpi: number, muxSend: IpiMuxSend | null): number {
+    return this.ipiMux.ipiMuxCreate(nrIpi, muxSend);
+  }
+
+  /** `ipi_mux_process()` (kernel/irq/ipi-mux.c): run this CPU's pending, enabled vIPIs. */
+  ipiMuxProcess(): void {
+    this.ipiMux.ipiMuxProcess();
   }
 
   /** `generic_handle_domain_irq(domain, hwirq)`. */

@@ -124,6 +124,8 @@ export class IrqDomainHierarchy {
 
   /** `irq_domain_alloc_irqs(domain, nr_irqs, node, arg)`: any base, no realloc. */
   irqDomainAllocIrqs(domain: IrqDomain | null, nrIrqs: number, arg: unknown): number {
+    this.#domains.checkDomain('irqDomainAllocIrqs', 'domain', domain, true);
+    checkIrqNumber('irqDomainAllocIrqs', 'nrIrqs', nrIrqs);
     return this.__irqDomainAllocIrqs(domain, -1, nrIrqs, arg, false);
   }
 
@@ -192,9 +194,13 @@ export class IrqDomainHierarchy {
   /** `irq_domain_reset_irq_data(irq_data)`: hwirq 0, `no_irq_chip`, no chip data. */
   irqDomainResetIrqData(data: IrqData): void {
     if (!(data instanceof IrqData)) {
-      throw new TypeError(`irqDomainResetIrqData: data is ${describeValue(data)}; expected an IrqData`);
+      throw new TypeError(
+        `irqDomainResetIrqData: data is ${describeValue(data)}; expected an IrqData`,
+      );
     }
-    if (data.domain !== null) this.#domains.checkDomain('irqDomainResetIrqData', 'data.domain', data.domain, false);
+    if (data.domain !== null) {
+      this.#domains.checkDomain('irqDomainResetIrqData', 'data.domain', data.domain, false);
+    }
     data.hwirq = 0;
     data.chip = noIrqChip;
     data.chipData = undefined;
@@ -285,7 +291,13 @@ export class IrqDomainHierarchy {
   }
 
   /** Checks the (domain, virq, hwirq, chip) arguments of the level setters. */
-  #checkLevelArgs(fn: string, domain: IrqDomain, virq: number, hwirq: number, chip: IrqChip | null): void {
+  #checkLevelArgs(
+    fn: string,
+    domain: IrqDomain,
+    virq: number,
+    hwirq: number,
+    chip: IrqChip | null,
+  ): void {
     this.#domains.checkDomain(fn, 'domain', domain, false);
     checkIrqNumber(fn, 'virq', virq, true);
     checkIrqNumber(fn, 'hwirq', hwirq);

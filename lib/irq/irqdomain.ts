@@ -26,7 +26,9 @@ const PR = 'irq: ';
 /** Throws unless `value` is a {@link FwnodeHandle} or null. */
 function checkFwnode(fn: string, arg: string, value: unknown): void {
   if (value !== null && !(value instanceof FwnodeHandle)) {
-    throw new TypeError(`${fn}: ${arg} is ${describeValue(value)}; expected a FwnodeHandle or null`);
+    throw new TypeError(
+      `${fn}: ${arg} is ${describeValue(value)}; expected a FwnodeHandle or null`,
+    );
   }
 }
 

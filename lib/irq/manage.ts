@@ -57,6 +57,8 @@ export class IrqManage {
     }
     desc.actions.push({ handler, flags, name, devId: dev, percpuDevId: null });
     desc.depth = 0;
+    // __setup_irq(): the first action starts the interrupt up unless IRQ_NOAUTOEN.
+    if (first === undefined && (status & IRQ_NOAUTOEN) === 0) irqStartup(desc);
     return 0;
   }
 
@@ -68,7 +70,11 @@ export class IrqManage {
     const i = desc.actions.findIndex((a) => a.devId === dev && a.percpuDevId === null);
     if (this.#printk.warnOn(i < 0, 'free_irq', `Trying to free already-free IRQ ${irq}`)) return null;
     const [removed] = desc.actions.splice(i, 1);
-    if (desc.actions.length === 0) desc.depth = 1;
+    if (desc.actions.length === 0) {
+      desc.depth = 1;
+      // __free_irq(): the last action gone, the interrupt is shut down.
+      irqShutdown(desc);
+    }
     return removed.name;
   }
 
@@ -122,7 +128,8 @@ export class IrqManage {
     const desc = this.#percpuDesc('enablePercpuIrq', irq, cpu);
     if (desc === null) return;
     desc.percpuEnabled?.setCpu(cpu);
-    desc.irqData.chip?.irqUnmask?.(desc.irqData);
+    const chip = desc.irqData.chip;
+    if (chip?.irqUnmask !== undefined) this.#onCpu(cpu, () => chip.irqUnmask?.(desc.irqData));
   }
 
   /** `disable_percpu_irq(irq)` on the current CPU (or `cpu`). */
@@ -130,7 +137,18 @@ export class IrqManage {
     const desc = this.#percpuDesc('disablePercpuIrq', irq, cpu);
     if (desc === null) return;
     desc.percpuEnabled?.clearCpu(cpu);
-    desc.irqData.chip?.irqMask?.(desc.irqData);
+    const chip = desc.irqData.chip;
+    if (chip?.irqMask !== undefined) this.#onCpu(cpu, () => chip.irqMask?.(desc.irqData));
+  }
+
+  /**
+   * Runs a per-CPU chip hook as `cpu`: `enable_percpu_irq()` acts on the local CPU, and chips
+   * (the GIC redistributor, ipi-mux's enable word) find that CPU with `smp_processor_id()`. When
+   * the call comes from the host on behalf of `cpu`, the hook runs with `cpu` as current CPU.
+   */
+  #onCpu(cpu: number, fn: () => void): void {
+    if (this.#cpus.current?.cpu === cpu) fn();
+    else this.#cpus.withCurrent(cpu, fn);
   }
 
   #percpuDesc(fn: string, irq: number, cpu: number): IrqDesc | null {
@@ -146,4 +164,30 @@ export class IrqManage {
   irqPercpuIsEnabled(irq: number, cpu: number): boolean {
     return this.#descs.lookup(irq)?.percpuEnabled?.testCpu(cpu) ?? false;
   }
+}
+
+/**
+ * `irq_startup()` (kernel/irq/chip.c): the chip's `irq_startup` if it has one, else `irq_enable`,
+ * else `irq_unmask`.
+ */
+function irqStartup(desc: IrqDesc): void {
+  const data = desc.irqData;
+  const chip = data.chip;
+  if (chip === null) return;
+  if (chip.irqStartup !== undefined) chip.irqStartup(data);
+  else if (chip.irqEnable !== undefined) chip.irqEnable(data);
+  else chip.irqUnmask?.(data);
+}
+
+/**
+ * `irq_shutdown()` (kernel/irq/chip.c): the chip's `irq_shutdown` if it has one, else
+ * `irq_disable`, else `irq_mask`.
+ */
+function irqShutdown(desc: IrqDesc): void {
+  const data = desc.irqData;
+  const chip = data.chip;
+  if (chip === null) return;
+  if (chip.irqShutdown !== undefined) chip.irqShutdown(data);
+  else if (chip.irqDisable !== undefined) chip.irqDisable(data);
+  else chip.irqMask?.(data);
 }

@@ -16,12 +16,14 @@ import { IrqDomainRegistry } from '../irq/irqdomain.js';
 import { IrqSettings } from '../irq/settings.js';
 import { IrqFlow } from '../irq/handle.js';
 import { IrqManage } from '../irq/manage.js';
+import { IpiMux } from '../irq/ipi-mux.js';
 import { IrqStats } from '../irq/stats.js';
 import { Tlb } from '../mm/tlb.js';
 import { Logger, Printk, silentLogger, type WarningRecord } from '../printk.js';
 import { Sched } from '../sched.js';
 import { type IdleMode, SimCpus } from '../sim/cpus.js';
 import { Clock, type RunResult, SimEngine } from '../sim/engine.js';
+import { FaultConfig, FaultInjector, type FaultPolicy, type FaultRecord, OOPS_STOP_KIND } from '../sim/faults.js';
 import { Rng, SeededRng } from '../sim/rng.js';
 import { CORE_TIMING_PROFILES, CoreTiming, DEFAULT_TIMING_PROFILE } from '../sim/timing.js';
 import { SmpOps } from '../smp/ops.js';
@@ -61,6 +63,12 @@ export interface MachineOptions {
   readonly idle?: IdleMode;
   /** `CONFIG_CSD_LOCK_WAIT_DEBUG` with `csd_lock_timeout` in ms; 0 (default) disables it. */
   readonly csdLockTimeoutMs?: number;
+  /**
+   * What happens when a chip callback, an irq handler, a cross-call function or task code throws
+   * (an oops, see docs/reliability.md): `'stop'` (default) stops the run and `run()` rethrows the
+   * error; `'continue'` records it in `machine.oopses` and goes on.
+   */
+  readonly faultPolicy?: FaultPolicy;
 }
 
 /**
@@ -95,6 +103,8 @@ export class Machine {
   readonly irqStats: IrqStats;
   /** The timing profile in use. */
   readonly timing: CoreTiming;
+  /** Oops records, the fault policy and fault injection (docs/reliability.md). */
+  readonly faults: FaultInjector;
   readonly #cpus: CpuMasks;
   readonly #printk: Printk;
 
@@ -114,6 +124,7 @@ export class Machine {
     this.tracer = container.get(Tracer);
     this.irqStats = container.get(IrqStats);
     this.timing = container.get<CoreTiming>(CoreTiming);
+    this.faults = container.get(FaultInjector);
     const arch = container.get<Arch>(Arch);
     this.arch = arch.name;
     this.ipiDomain = arch.ipiDomain;
@@ -134,6 +145,11 @@ export class Machine {
     return this.#printk.records;
   }
 
+  /** Oopses so far (a callback or task code threw), oldest first; see {@link Machine.faults}. */
+  get oopses(): readonly FaultRecord[] {
+    return this.faults.oopses;
+  }
+
   /** Simulated time in ns. */
   get now(): number {
     return this.engine.now;
@@ -142,6 +158,8 @@ export class Machine {
   /**
    * Runs the simulation until nothing is left to do, `until` ns, or `maxEvents` events. A
    * deadlock stops the run with `reason: 'stalled'` and a report; it never hangs.
+   * @throws the error of an oops (a throwing callback or task) when `faultPolicy` is `'stop'`,
+   *   after the machine was made consistent; run again to resume (docs/reliability.md).
    */
   run(options: { until?: number; maxEvents?: number } = {}): RunResult {
     const { until = Infinity, maxEvents = Infinity } = options;
@@ -151,7 +169,12 @@ export class Machine {
     if (typeof maxEvents !== 'number' || Number.isNaN(maxEvents) || maxEvents < 0) {
       throw new RangeError(`Machine.run: maxEvents is ${describeValue(maxEvents)}; expected a non-negative number`);
     }
-    return this.engine.run(until, maxEvents);
+    const result = this.engine.run(until, maxEvents);
+    if (result.reason === 'stopped' && result.stall?.kind === OOPS_STOP_KIND && this.faults.policy === 'stop') {
+      // faultPolicy 'stop': the machine is consistent again; hand the oops to the caller.
+      throw (result.stall.details as FaultRecord).error;
+    }
+    return result;
   }
 
   /** Resolves a service bound in this machine's container. */
@@ -201,6 +224,10 @@ function checkOptions(options: MachineOptions, builtins: ReadonlyMap<string, rea
   if (options.onlineCpus === undefined) {
     online = Array.from({ length: nrCpus }, (_, i) => i);
   } else {
+    const cpus: unknown = options.onlineCpus;
+    if (typeof (cpus as Partial<Iterable<number>> | null)?.[Symbol.iterator] !== 'function') {
+      fail(`onlineCpus is ${describeValue(cpus)}; expected an iterable of CPU numbers`);
+    }
     online = [...options.onlineCpus];
     for (const cpu of online) {
       if (!Number.isInteger(cpu) || cpu < 0 || cpu >= nrCpus) {
@@ -220,13 +247,16 @@ function checkOptions(options: MachineOptions, builtins: ReadonlyMap<string, rea
   ) {
     throw new RangeError(`createMachine: nrIrqs is ${describeValue(options.nrIrqs)}; expected an integer from 2 to 2^31-1`);
   }
-  if (options.logger !== undefined && typeof (options.logger as Partial<Logger>).log !== 'function') {
+  if (
+    options.logger !== undefined &&
+    typeof (options.logger as Partial<Logger> | null)?.log !== 'function'
+  ) {
     fail(`logger is ${describeValue(options.logger)}; expected an object with a log(level, message) method`);
   }
   if (options.ipiDebug !== undefined && typeof options.ipiDebug !== 'boolean') {
     fail(`ipiDebug is ${describeValue(options.ipiDebug)}; expected a boolean`);
   }
-  if (options.timing !== undefined && !(options.timing in CORE_TIMING_PROFILES)) {
+  if (options.timing !== undefined && !Object.hasOwn(CORE_TIMING_PROFILES, options.timing)) {
     fail(`timing is ${describeValue(options.timing)}; expected one of ${Object.keys(CORE_TIMING_PROFILES).join(', ')}`);
   }
   if (options.idle !== undefined && !(['halt', 'poll'] as unknown[]).includes(options.idle)) {
@@ -237,6 +267,9 @@ function checkOptions(options: MachineOptions, builtins: ReadonlyMap<string, rea
     (!Number.isInteger(options.csdLockTimeoutMs) || options.csdLockTimeoutMs < 0)
   ) {
     throw new RangeError(`createMachine: csdLockTimeoutMs is ${describeValue(options.csdLockTimeoutMs)}; expected a non-negative integer`);
+  }
+  if (options.faultPolicy !== undefined && options.faultPolicy !== 'stop' && options.faultPolicy !== 'continue') {
+    fail(`faultPolicy is ${describeValue(options.faultPolicy)}; expected 'stop' or 'continue'`);
   }
   return { modules, online };
 }
@@ -254,6 +287,7 @@ function coreModule(
     bind<CoreTiming>(CoreTiming).toConstantValue(timing);
     bind<SmpConfig>(SmpConfig).toConstantValue(smpConfig);
     bind(SimEngine).toSelf().inSingletonScope();
+    bind(FaultInjector).toSelf().inSingletonScope();
     bind<Clock>(Clock).toService(SimEngine);
     bind<Rng>(Rng).to(SeededRng).inSingletonScope();
     bind(SimCpus).toSelf().inSingletonScope();
@@ -261,6 +295,7 @@ function coreModule(
     bind(IrqStats).toSelf().inSingletonScope();
     bind(IrqFlow).toSelf().inSingletonScope();
     bind(IrqManage).toSelf().inSingletonScope();
+    bind(IpiMux).toSelf().inSingletonScope();
     bind(Smp).toSelf().inSingletonScope();
     bind(Sched).toSelf().inSingletonScope();
     bind(Tlb).toSelf().inSingletonScope();
@@ -313,6 +348,7 @@ export function buildMachine(
   container.load(
     coreModule(config, Object.freeze({ online }), options.logger ?? silentLogger, link, timing, smpConfig),
   );
+  container.bind<FaultConfig>(FaultConfig).toConstantValue(Object.freeze({ policy: options.faultPolicy ?? 'stop' }));
   container.bind<ArchOptions>(ArchOptions).toConstantValue(Object.freeze({ ...(options.archOptions ?? {}) }));
   container.load(...modules);
   if (!container.isBound(Arch)) {

@@ -15,6 +15,7 @@ import { CpuMasks } from '../cpu.js';
 import { MachineConfig } from '../machine/config.js';
 import { Printk } from '../printk.js';
 import { SimEngine, type StallReport } from './engine.js';
+import { FaultInjector } from './faults.js';
 import type { InterruptController } from './intc.js';
 import { CoreTiming } from './timing.js';
 
@@ -146,6 +147,7 @@ export class SimCpus {
   readonly #masks: CpuMasks;
   readonly #timing: CoreTiming;
   readonly #printk: Printk;
+  readonly #faults: FaultInjector;
   #intc: InterruptController = noInterruptController;
   readonly #hooks: CpuHooks[] = [];
   #current: SimCpu | null = null;
@@ -167,11 +169,14 @@ export class SimCpus {
     @inject(CpuMasks) masks: CpuMasks,
     @inject(CoreTiming) timing: CoreTiming,
     @inject(Printk) printk: Printk,
+    @inject(FaultInjector) faults: FaultInjector,
   ) {
     this.#engine = engine;
     this.#masks = masks;
     this.#timing = timing;
     this.#printk = printk;
+    this.#faults = faults;
+    faults.setCpuSource(() => this.#current?.cpu ?? -1);
     for (let i = 0; i < config.nrCpuIds; i++) {
       const c = new SimCpu(i);
       c.alive = masks.cpuOnline(i);
@@ -496,20 +501,28 @@ export class SimCpus {
     }
     this.#current = c;
     c.charge = 0;
+    let failed: { error: unknown } | null = null;
     try {
       this.#intc.dispatch(c.cpu, handle);
+    } catch (error) {
+      // An oops the handler boundaries did not catch: finish the interrupt all the same, so the
+      // CPU leaves hard-irq context with its flags restored (docs/reliability.md).
+      if (this.#faults.oops('irq-entry', handle, `${this.#intc.name} dispatch of ${handle}`, error)) failed = { error };
     } finally {
       this.#current = null;
     }
     const t = c.charge + this.#timing.irqExitNs;
     c.charge = 0;
     this.#engine.schedule(this.#engine.now + t, this.#evExit, c.cpu, 0);
+    if (failed !== null) throw failed.error;
   }
 
   #onExit(c: SimCpu): void {
     c.hardirq = 0;
     c.irqsEnabled = c.savedIrqs;
-    if (c.irqsEnabled && this.#intc.pending(c.cpu)) {
+    // A CPU that died during the handler (it unplugged itself) takes nothing more; what is
+    // pending stays pending until it is back.
+    if (c.alive && c.irqsEnabled && this.#intc.pending(c.cpu)) {
       this.#takeIrq(c);
       return;
     }
@@ -565,6 +578,9 @@ export class SimCpus {
       try {
         task.gen ??= task.fn(c.cpu);
         r = task.gen.next();
+      } catch (error) {
+        this.#taskOops(c, task, error);
+        return;
       } finally {
         this.#current = null;
       }
@@ -607,6 +623,23 @@ export class SimCpus {
         return;
       }
     }
+  }
+
+  /**
+   * Task code threw: the task is killed, as an oops kills the current task in Linux. The CPU
+   * leaves it with interrupts enabled and goes on with its next task (or idles).
+   */
+  #taskOops(c: SimCpu, task: TaskRecord, error: unknown): void {
+    task.done = true;
+    c.task = null;
+    c.waiting = null;
+    c.charge = 0;
+    if (!c.irqsEnabled) {
+      this.#printk.warnOn(true, 'finish_task', `task ${task.name} on CPU${c.cpu} died with interrupts disabled`);
+      c.irqsEnabled = true;
+    }
+    this.#poke(c);
+    if (this.#faults.oops('task', -1, `task ${task.name}`, error)) throw error;
   }
 
   #exitIdle(c: SimCpu): void {

@@ -8,7 +8,10 @@
 import { inject, injectable } from 'inversify';
 import { IrqFlow } from '../irq/handle.js';
 import { MachineConfig } from '../machine/config.js';
+import { Printk } from '../printk.js';
 import { SimCpus } from './cpus.js';
+import { SimEngine } from './engine.js';
+import { FaultInjector } from './faults.js';
 import type { InterruptController } from './intc.js';
 
 /** The generic per-CPU pending-virq controller. Attach it with {@link SoftIntc.attach}. */
@@ -18,18 +21,55 @@ export class SoftIntc implements InterruptController {
   readonly #pending: (Set<number> | undefined)[];
   readonly #cpus: SimCpus;
   readonly #flow: IrqFlow;
+  readonly #engine: SimEngine;
+  readonly #evRaise: number;
+  readonly #faults: FaultInjector;
+  readonly #printk: Printk;
+  readonly #nrCpuIds: number;
+  #spuriousWarned = false;
+  /**
+   * Per-CPU delivery accounting. At any time, for every CPU:
+   * `sent = delivered + coalesced + pending + dropped + inFlight` (docs/reliability.md).
+   */
+  /** Raises, per target CPU. */
+  readonly sent: Uint32Array;
   /** Raises that found the virq already pending, per CPU. */
   readonly coalesced: Uint32Array;
+  /** Interrupts the CPU acknowledged (took), per CPU. */
+  readonly delivered: Uint32Array;
+  /** Raises dropped by fault injection, per CPU. */
+  readonly dropped: Uint32Array;
+  /** Raises still on their way (sent at a later local time, or delayed by fault injection), per CPU. */
+  readonly inFlight: Uint32Array;
+  /** Delivered interrupts whose virq had no descriptor any more (freed while pending), per CPU. */
+  readonly spurious: Uint32Array;
 
   constructor(
     @inject(MachineConfig) config: MachineConfig,
     @inject(SimCpus) cpus: SimCpus,
     @inject(IrqFlow) flow: IrqFlow,
+    @inject(SimEngine) engine: SimEngine,
+    @inject(FaultInjector) faults: FaultInjector,
+    @inject(Printk) printk: Printk,
   ) {
-    this.#pending = new Array<Set<number> | undefined>(config.nrCpuIds);
+    const n = config.nrCpuIds;
+    this.#nrCpuIds = n;
+    this.#pending = new Array<Set<number> | undefined>(n);
     this.#cpus = cpus;
     this.#flow = flow;
-    this.coalesced = new Uint32Array(config.nrCpuIds);
+    this.#engine = engine;
+    this.#faults = faults;
+    this.#printk = printk;
+    this.sent = new Uint32Array(n);
+    this.coalesced = new Uint32Array(n);
+    this.delivered = new Uint32Array(n);
+    this.dropped = new Uint32Array(n);
+    this.inFlight = new Uint32Array(n);
+    this.spurious = new Uint32Array(n);
+    this.#evRaise = engine.registerKind('soft_intc_raise', (cpu, virq) => {
+      this.inFlight[cpu]--;
+      this.#raise(cpu, virq);
+    });
   }
 
   /** Connects this controller to the CPUs (once per machine). */
@@ -37,8 +77,37 @@ export class SoftIntc implements InterruptController {
     this.#cpus.attachInterruptController(this);
   }
 
-  /** Marks `virq` pending on `cpu` and lets the CPU take it. Returns false if it coalesced. */
+  /**
+   * Marks `virq` pending on `cpu` and lets the CPU take it. Returns false if it coalesced.
+   * Raised from code that has charged time, the interrupt arrives at the sender's local time
+   * (then the result is known only on arrival, and this returns true).
+   */
   raise(cpu: number, virq: number): boolean {
+    if (!Number.isInteger(cpu) || cpu < 0 || cpu >= this.#nrCpuIds) {
+      throw new RangeError(`SoftIntc.raise: cpu is ${String(cpu)}; expected a CPU number in [0, ${this.#nrCpuIds})`);
+    }
+    if (!Number.isSafeInteger(virq) || virq < 0) {
+      throw new RangeError(`SoftIntc.raise: virq is ${String(virq)}; expected a non-negative integer`);
+    }
+    this.sent[cpu]++;
+    let at = this.#cpus.localNow();
+    const fault = this.#faults.delivery(cpu, virq, 'soft-intc delivery');
+    if (fault !== null) {
+      if (fault.kind === 'drop') {
+        this.dropped[cpu]++;
+        return false;
+      }
+      at += fault.ns;
+    }
+    if (at > this.#engine.now) {
+      this.inFlight[cpu]++;
+      this.#engine.schedule(at, this.#evRaise, cpu, virq);
+      return true;
+    }
+    return this.#raise(cpu, virq);
+  }
+
+  #raise(cpu: number, virq: number): boolean {
     const set = (this.#pending[cpu] ??= new Set());
     if (set.has(virq)) {
       this.coalesced[cpu]++;
@@ -60,11 +129,19 @@ export class SoftIntc implements InterruptController {
     let min = Infinity;
     for (const v of set) if (v < min) min = v;
     set.delete(min);
+    this.delivered[cpu]++;
     return min;
   }
 
-  dispatch(_cpu: number, handle: number): void {
-    this.#flow.genericHandleIrq(handle);
+  dispatch(cpu: number, handle: number): void {
+    if (this.#flow.genericHandleIrq(handle) < 0) {
+      // The virq was freed while pending (x86: "No irq handler for vector"): counted, said once.
+      this.spurious[cpu]++;
+      if (!this.#spuriousWarned) {
+        this.#spuriousWarned = true;
+        this.#printk.prWarn('', `soft-intc: CPU${cpu}: no irq handler for virq ${handle}`);
+      }
+    }
   }
 
   pendingCount(cpu: number): number {

@@ -17,6 +17,7 @@ import { MachineConfig, MachineLink } from '../machine/config.js';
 import { Printk } from '../printk.js';
 import { SimCpus, type SimTask } from '../sim/cpus.js';
 import { SimEngine } from '../sim/engine.js';
+import { FaultInjector } from '../sim/faults.js';
 import { CoreTiming } from '../sim/timing.js';
 import { Tracer } from '../trace/tracer.js';
 import { checkBoolean, checkCpumask, checkFunction, checkInteger } from '../validate.js';
@@ -80,6 +81,7 @@ export class Smp {
   readonly #tracer: Tracer;
   readonly #link: MachineLink;
   readonly #config: SmpConfig;
+  readonly #faults: FaultInjector;
   /** `call_single_queue` per CPU, FIFO. */
   readonly #queues: CallSingleData[][] = [];
   /** `cfd_data.csd` per sender, per target; created on first use. */
@@ -108,8 +110,10 @@ export class Smp {
     @inject(Tracer) tracer: Tracer,
     @inject(SmpConfig) smpConfig: SmpConfig,
     @inject(MachineLink) link: MachineLink,
+    @inject(FaultInjector) faults: FaultInjector,
   ) {
     this.#nrCpuIds = config.nrCpuIds;
+    this.#faults = faults;
     this.#cpus = cpus;
     this.#masks = masks;
     this.#engine = engine;
@@ -143,6 +147,11 @@ export class Smp {
   /** Number of csds queued on `cpu` (for invariant checks). */
   queueLength(cpu: number): number {
     return this.#queues[cpu].length;
+  }
+
+  /** The csds queued on `cpu`, oldest first (read-only view, for invariant checks and snapshots). */
+  callQueue(cpu: number): readonly CallSingleData[] {
+    return this.#queues[cpu];
   }
 
   #arch(fn: string): SmpOps {
@@ -197,6 +206,10 @@ export class Smp {
     this.#runningCsd[cpu] = csd;
     try {
       func(info);
+    } catch (error) {
+      // An oops in the function: the caller goes on as if it had returned, so the csd is still
+      // unlocked and the rest of the queue still runs (docs/reliability.md).
+      if (this.#faults.oops('csd', -1, `csd function ${funcName(func)}`, error)) throw error;
     } finally {
       this.#runningCsd[cpu] = prev;
     }

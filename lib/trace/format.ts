@@ -1,7 +1,7 @@
 /**
  * The `TP_printk` formats of the traced events, as the kernel prints them in
  * `/sys/kernel/tracing/trace` (include/trace/events/ipi.h, irq.h, csd.h, sched.h and
- * arch/x86/include/asm/trace/irq_vectors.h).
+ * arch/x86/include/asm/trace/irq_vectors.h), and `printk:console` for warnings.
  *
  * Symbols print like `%pS` (`name+0x0/0x0`: the model has no code offsets) or `%ps` (`name`);
  * a null pointer prints as `0x0`. Cpumasks print in the `%*pb` hex format.
@@ -69,6 +69,8 @@ export function formatTraceFields(record: TraceRecord): string {
       return `func=${symbolName(f.func)}, csd=${pointer(f.csd)}`;
     case 'sched_wake_idle_without_ipi':
       return `cpu=${String(f.cpu)}`;
+    case 'console':
+      return String(f.msg);
     default:
       if (vectorEvents.has(record.name)) return `vector=${String(f.vector)}`;
       return Object.entries(f)

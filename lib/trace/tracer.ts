@@ -6,6 +6,8 @@
  * @packageDocumentation
  */
 import { inject, injectable } from 'inversify';
+import { Printk } from '../printk.js';
+import { SimCpus } from '../sim/cpus.js';
 import { SimEngine } from '../sim/engine.js';
 
 /** A field value of a trace record. */
@@ -23,6 +25,18 @@ export interface TraceRecord {
   readonly name: string;
   /** Event fields, named as in the kernel's `TP_STRUCT__entry`. */
   readonly fields: Readonly<Record<string, TraceValue>>;
+  /**
+   * Task on `cpu` when the event fired (ftrace's `comm`): the running task's name, `<idle>`, or
+   * `<...>` for host-side events. Filled in by {@link Tracer.emit}.
+   */
+  readonly comm?: string;
+  /** Its pid: 0 for idle and host-side events, else a per-machine number from 100 in order of first appearance. */
+  readonly pid?: number;
+  /**
+   * The five ftrace latency characters (irqs-off, need-resched, hardirq, preempt-depth,
+   * migrate-disable), e.g. `d.h1.`; see docs/tracing.md for how the model derives them.
+   */
+  readonly flags?: string;
 }
 
 /** Receives trace records. */
@@ -32,13 +46,21 @@ export type TraceSink = (record: TraceRecord) => void;
 @injectable()
 export class Tracer {
   readonly #engine: SimEngine;
+  readonly #cpus: SimCpus;
   readonly #sinks: TraceSink[] = [];
+  readonly #pids = new WeakMap<object, number>();
+  #nextPid = 100;
   #seq = 0;
   /** True when at least one sink is attached; check it before building a record. */
   enabled = false;
 
-  constructor(@inject(SimEngine) engine: SimEngine) {
+  constructor(@inject(SimEngine) engine: SimEngine, @inject(SimCpus) cpus: SimCpus, @inject(Printk) printk: Printk) {
     this.#engine = engine;
+    this.#cpus = cpus;
+    // Warnings become `console` events (the kernel's printk:console tracepoint).
+    printk.addListener((w) => {
+      if (this.enabled) this.emit('console', cpus.current?.cpu ?? -1, { msg: w.message }, cpus.localNow());
+    });
   }
 
   /** Attaches a sink; returns a function that detaches it. */
@@ -58,7 +80,25 @@ export class Tracer {
    * Call only when {@link Tracer.enabled} is true.
    */
   emit(name: string, cpu: number, fields: Readonly<Record<string, TraceValue>>, ts = this.#engine.now): void {
-    const record: TraceRecord = { seq: this.#seq++, ts, cpu, name, fields };
+    let comm = '<...>';
+    let pid = 0;
+    let flags = '.....';
+    if (cpu >= 0 && cpu < this.#cpus.nrCpuIds) {
+      const c = this.#cpus.cpu(cpu);
+      const task = c.task;
+      if (task === null) {
+        comm = '<idle>';
+      } else {
+        comm = task.name;
+        pid = this.#pids.get(task) ?? this.#nextPid++;
+        this.#pids.set(task, pid);
+      }
+      // Tracepoints in task context run under get_cpu()/a held lock, and the idle task always
+      // has preemption disabled: depth 1, except in a handler that interrupted a task.
+      const depth = c.hardirq > 0 && task !== null ? '.' : '1';
+      flags = `${c.irqsEnabled ? '.' : 'd'}${c.needResched ? 'N' : '.'}${c.hardirq > 0 ? 'h' : '.'}${depth}.`;
+    }
+    const record: TraceRecord = { seq: this.#seq++, ts, cpu, name, fields, comm, pid, flags };
     for (const sink of this.#sinks) sink(record);
   }
 }

@@ -144,7 +144,13 @@ export function createIpiDomain(m: Machine, options: IpiDomainOptions): IpiDomai
         const first = arg.first();
         for (let i = 0; i < nrIrqs; i++) {
           const cpu = first + i;
-          m.irq.irqDomainSetHwirqAndChip(domain, virq + i, hwirqBase + n * stride + cpu, chip.chip, { cpu });
+          m.irq.irqDomainSetHwirqAndChip(
+            domain,
+            virq + i,
+            hwirqBase + n * stride + cpu,
+            chip.chip,
+            { cpu },
+          );
         }
       } else {
         m.irq.irqDomainSetHwirqAndChip(domain, virq, hwirqBase + n, chip.chip, { cpu: -1 });
@@ -263,7 +269,12 @@ export function createIpiHierarchy(m: Machine, options: IpiHierarchyOptions): Ip
 /** A plain (non-IPI) hierarchical root domain whose alloc gives virq `v` hwirq `hwirqBase + v`. */
 export function createPlainDomain(
   m: Machine,
-  options: { readonly name?: string; readonly size?: number; readonly hwirqBase?: number; readonly chip?: IrqChip } = {},
+  options: {
+    readonly name?: string;
+    readonly size?: number;
+    readonly hwirqBase?: number;
+    readonly chip?: IrqChip;
+  } = {},
 ): IrqDomain {
   const hwirqBase = options.hwirqBase ?? 0;
   const chip = options.chip ?? recordingChip('both', 'plain').chip;

@@ -1,0 +1,328 @@
+/**
+ * The local APICs of one machine: the per-CPU register files (xAPIC MMIO page or x2APIC MSRs),
+ * the ICR with its delivery status, the interrupt controller the simulated CPUs take vectors
+ * from, and the IPI domain whose chip sends through the ICR.
+ *
+ * @packageDocumentation
+ */
+import { inject, injectable } from 'inversify';
+import {
+  CpuMasks,
+  Ipi,
+  Irq,
+  IrqStats,
+  MachineConfig,
+  Printk,
+  type InterruptController,
+  type ReadonlyCpumask,
+  SimCpus,
+  SimEngine,
+  Tracer,
+} from '../../lib/core.js';
+import { describeValue } from '../../lib/validate.js';
+import {
+  APIC_DEST_SELF,
+  APIC_DM_FIXED,
+  APIC_ICR_BUSY,
+  APIC_ICR_WRITABLE,
+  APIC_DFR_FLAT,
+  GET_XAPIC_DEST_FIELD,
+  NMI_VECTOR,
+  SET_APIC_LOGICAL_ID,
+  SPURIOUS_APIC_VECTOR,
+} from './apicdef.js';
+import { ApicBus } from './bus.js';
+import { ApicConfig, firmwareApicId } from './config.js';
+import { ApicIpiDomain } from './ipi-domain.js';
+import { LocalApic } from './lapic.js';
+import { ApicRegisters } from './registers.js';
+import { type ApicIpiOps, createApicIpiOps, type IcrPort } from './send.js';
+import { ApicTiming } from './timing.js';
+
+const PR = 'apic: ';
+/** `udelay(100)` between the polls of `apic_mem_wait_icr_idle_timeout()`. */
+const ICR_TIMEOUT_POLL_NS = 100_000;
+/** Polls of `apic_mem_wait_icr_idle_timeout()` before it gives up. */
+const ICR_TIMEOUT_POLLS = 1000;
+
+/** The local APICs of one machine; bound by `apicModule`. */
+@injectable()
+export class Apic implements InterruptController {
+  readonly name = 'local-APIC';
+  /** Mode and register interface. */
+  readonly config: ApicConfig;
+  /** Cost parameters in use. */
+  readonly timing: ApicTiming;
+  /** The `struct apic` IPI callbacks of the mode (shorthands included). */
+  readonly ops: ApicIpiOps;
+  /** The IPI domain (hwirq = vector) and its chip. */
+  readonly ipiDomain: ApicIpiDomain;
+  /** Register-level access (MMIO page, MSRs), as a test drives hardware. */
+  readonly regs: ApicRegisters;
+  readonly #lapics: LocalApic[] = [];
+  readonly #bus: ApicBus;
+  readonly #cpus: SimCpus;
+  readonly #irq: Irq;
+  readonly #stats: IrqStats;
+  readonly #printk: Printk;
+  readonly #tracer: Tracer;
+
+  constructor(
+    @inject(MachineConfig) machine: MachineConfig,
+    @inject(ApicConfig) config: ApicConfig,
+    @inject(ApicTiming) timing: ApicTiming,
+    @inject(SimCpus) cpus: SimCpus,
+    @inject(SimEngine) engine: SimEngine,
+    @inject(CpuMasks) masks: CpuMasks,
+    @inject(Irq) irq: Irq,
+    @inject(Ipi) ipi: Ipi,
+    @inject(IrqStats) stats: IrqStats,
+    @inject(Printk) printk: Printk,
+    @inject(Tracer) tracer: Tracer,
+  ) {
+    this.config = config;
+    this.timing = timing;
+    this.#cpus = cpus;
+    this.#irq = irq;
+    this.#stats = stats;
+    this.#printk = printk;
+    this.#tracer = tracer;
+    const nr = machine.nrCpuIds;
+    const ids: number[] = [];
+    for (let cpu = 0; cpu < nr; cpu++) {
+      const l = new LocalApic(cpu, firmwareApicId(cpu, nr), config.x2apic);
+      if (config.mode === 'xapic-logical-flat') {
+        // default_init_apic_ldr(): flat model, logical ID 1 << cpu.
+        l.dfr = APIC_DFR_FLAT;
+        l.ldr = SET_APIC_LOGICAL_ID(1 << cpu);
+      }
+      this.#lapics.push(l);
+      ids.push(l.apicId);
+    }
+    this.#bus = new ApicBus(this.#lapics, config.x2apic, engine, cpus, timing, printk, tracer);
+    const port: IcrPort = {
+      thisCpu: (fn) => this.#thisCpu(fn),
+      apicIdOf: (cpu) => this.#lapics[cpu].apicId,
+      logicalIdOf: (cpu) => this.#lapics[cpu].ldr,
+      online: masks.online,
+      xapicWaitIcrIdle: (timeout) => {
+        this.#waitIcrIdle(this.#lapics[this.#thisCpu('apic_mem_wait_icr_idle')], timeout);
+      },
+      xapicWriteIcr2: (value) => {
+        this.icrHighWrite(this.#lapics[this.#thisCpu('native_apic_mem_write')], value);
+      },
+      xapicWriteIcr: (low) => {
+        this.icrWrite(this.#lapics[this.#thisCpu('native_apic_mem_write')], low, 0);
+      },
+      x2apicWriteIcr: (low, dest) => {
+        this.icrWrite(this.#lapics[this.#thisCpu('native_x2apic_icr_write')], low, dest);
+      },
+      x2apicWriteSelfIpi: (vector) => {
+        this.icrWrite(this.#lapics[this.#thisCpu('x2apic_send_IPI_self')], APIC_DEST_SELF | APIC_DM_FIXED | vector, 0);
+      },
+      charge: (ns) => {
+        cpus.charge(ns);
+      },
+    };
+    this.ops = createApicIpiOps(config.mode, port, ids, timing.clusterCollapseNs, printk);
+    this.ipiDomain = new ApicIpiDomain(irq, ipi, this.ops, () => {
+      this.apicEoi();
+    });
+    this.regs = new ApicRegisters(this, printk);
+    cpus.attachInterruptController(this);
+  }
+
+  /** Number of local APICs (one per possible CPU). */
+  get nrApics(): number {
+    return this.#lapics.length;
+  }
+
+  /**
+   * The local APIC of `cpu`.
+   * @throws TypeError/RangeError for a `cpu` that is not a CPU number of this machine.
+   */
+  lapic(cpu: number): LocalApic {
+    return this.#lapicArg('lapic', 'cpu', cpu);
+  }
+
+  /** The CPU whose local APIC has ID `apicId`, or -1 (`apic_id` → CPU, like `x86_cpu_to_apicid` reversed). */
+  cpuOfApicId(apicId: number): number {
+    return this.#bus.cpuOfApicId(apicId);
+  }
+
+  /** @internal Validated local APIC of argument `arg`. */
+  lapicArgOf(fn: string, arg: string, cpu: unknown): LocalApic {
+    return this.#lapicArg(fn, arg, cpu);
+  }
+
+  #lapicArg(fn: string, arg: string, cpu: unknown): LocalApic {
+    if (typeof cpu !== 'number' || !Number.isInteger(cpu)) {
+      throw new TypeError(`${fn}: ${arg} is ${describeValue(cpu)}; expected a CPU number`);
+    }
+    const l = this.#lapics[cpu] as LocalApic | undefined;
+    if (l === undefined) {
+      throw new RangeError(`${fn}: ${arg} is ${cpu}; expected a CPU number in [0, ${this.#lapics.length})`);
+    }
+    return l;
+  }
+
+  #thisCpu(fn: string): number {
+    const c = this.#cpus.current;
+    if (c === null) {
+      throw new Error(
+        `${fn}: no CPU is running; the sending local APIC is the current CPU's, so call this from task ` +
+          'code (machine.sim.spawn) or a handler, or drive a given APIC with apic.regs',
+      );
+    }
+    return c.cpu;
+  }
+
+  /**
+   * `apic_eoi()` (arch/x86/include/asm/apic.h): EOI to the current CPU's local APIC, retiring
+   * its highest in-service vector.
+   * @throws Error outside simulated code.
+   */
+  apicEoi(): void {
+    this.eoiWrite(this.#lapics[this.#thisCpu('apicEoi')]);
+  }
+
+  /**
+   * Reserves an IPI virq for `vector` on every CPU of `dest`; see {@link ApicIpiDomain.reserveIpiVector}.
+   */
+  reserveIpiVector(vector: number, dest: ReadonlyCpumask): number {
+    return this.ipiDomain.reserveIpiVector(vector, dest);
+  }
+
+  // ------------------------------------------------------------------ register primitives
+
+  /** @internal An EOI write to `l`. */
+  eoiWrite(l: LocalApic): void {
+    this.#cpus.charge(this.timing.eoiNs);
+    l.eoi();
+    this.#recheck(l);
+  }
+
+  /** @internal A TPR write to `l`. */
+  tprWrite(l: LocalApic, value: number): void {
+    l.tpr = value & 0xff;
+    this.#recheck(l);
+  }
+
+  /** Lets the CPU take what a priority change made deliverable. */
+  #recheck(l: LocalApic): void {
+    if (l.nmiPending || l.deliverable() >= 0) this.#cpus.kick(l.cpu);
+  }
+
+  /** @internal An xAPIC `APIC_ICR2` write to `l`. */
+  icrHighWrite(l: LocalApic, value: number): void {
+    this.#cpus.charge(this.timing.xapicIcr2WriteNs);
+    l.icrHigh = (value & 0xff000000) >>> 0;
+  }
+
+  /** @internal An xAPIC ICR read of `l`: the low word with the delivery-status bit. */
+  icrRead(l: LocalApic): number {
+    this.#cpus.charge(this.timing.xapicIcrReadNs);
+    return (l.icrLow | (this.#cpus.localNow() < l.busyUntil ? APIC_ICR_BUSY : 0)) >>> 0;
+  }
+
+  /**
+   * @internal An ICR write to `l` that sends: xAPIC low word (destination from ICR2) or x2APIC
+   * ICR (`dest` is the high half). An xAPIC write while the delivery status is busy is held until
+   * it clears; the writer's CPU spends the wait.
+   */
+  icrWrite(l: LocalApic, low: number, dest: number): void {
+    const t = this.timing;
+    const x2 = this.config.x2apic;
+    let now = this.#cpus.localNow();
+    if (!x2 && now < l.busyUntil) {
+      this.#cpus.charge(l.busyUntil - now);
+      now = l.busyUntil;
+    }
+    const cost = x2 ? t.x2apicIcrWriteNs : t.xapicIcrWriteNs;
+    this.#cpus.charge(cost);
+    const depart = now + cost;
+    l.icrLow = (low & APIC_ICR_WRITABLE) >>> 0;
+    if (x2) l.icrHigh = dest >>> 0;
+    else dest = GET_XAPIC_DEST_FIELD(l.icrHigh);
+    l.icrWrites++;
+    if (this.#tracer.enabled) {
+      this.#tracer.emit('apic_icr_write', this.#cpus.current?.cpu ?? -1, { apicid: l.apicId, icr: l.icrLow, dest }, now);
+    }
+    const n = this.#bus.send(l, l.icrLow, dest, depart);
+    this.#cpus.charge(n * t.perDestNs);
+    if (!x2) l.busyUntil = depart + t.icrBusyNs;
+  }
+
+  /**
+   * `apic_mem_wait_icr_idle()` on `l`: poll the ICR until it is idle; or, when `timeout`,
+   * `apic_mem_wait_icr_idle_timeout()`: up to 1000 polls 100 µs apart. Every poll that reads busy
+   * counts in the `RTR` row (Linux counts only the timeout variant's; see docs/linux-mapping.md).
+   */
+  #waitIcrIdle(l: LocalApic, timeout: boolean): void {
+    const r = this.timing.xapicIcrReadNs;
+    const t0 = this.#cpus.localNow();
+    let retries: number;
+    if (!timeout) {
+      const first = t0 + r;
+      retries = first >= l.busyUntil ? 0 : Math.ceil((l.busyUntil - first) / r);
+      this.#cpus.charge((retries + 1) * r);
+    } else {
+      let t = t0;
+      for (retries = 0; retries < ICR_TIMEOUT_POLLS; retries++) {
+        t += r;
+        if (t >= l.busyUntil) break;
+        t += ICR_TIMEOUT_POLL_NS;
+      }
+      this.#cpus.charge(t - t0);
+    }
+    const row = this.#stats.get('RTR');
+    if (row !== undefined && retries > 0) row.counts[this.#thisCpu('apic_mem_wait_icr_idle')] += retries;
+  }
+
+  // ------------------------------------------------------------------ InterruptController
+
+  /** Has `cpu` an NMI pending, or a requested vector whose class beats its PPR? */
+  pending(cpu: number): boolean {
+    const l = this.#lapics[cpu];
+    return l.nmiPending || l.deliverable() >= 0;
+  }
+
+  /** INTA: a pending NMI first (handle `NMI_VECTOR`), else the deliverable vector moves to ISR. */
+  acknowledge(cpu: number): number {
+    const l = this.#lapics[cpu];
+    if (l.nmiPending) {
+      l.nmiPending = false;
+      return NMI_VECTOR;
+    }
+    return l.acknowledge();
+  }
+
+  /**
+   * The x86 interrupt entry for a taken vector: `generic_handle_domain_irq(apic ipi domain,
+   * vector)` into the virq's flow handler; a vector nothing is mapped to is spurious or unhandled.
+   */
+  dispatch(cpu: number, handle: number): void {
+    if (this.#irq.flow.genericHandleDomainIrq(this.ipiDomain.domain, handle) !== 0) this.#unhandled(cpu, handle);
+  }
+
+  /** Requested vectors and a pending NMI of `cpu`. */
+  pendingCount(cpu: number): number {
+    return this.#lapics[cpu].pendingCount();
+  }
+
+  #unhandled(cpu: number, vector: number): void {
+    const l = this.#lapics[cpu];
+    if (vector === NMI_VECTOR) {
+      this.#printk.prWarn('', `Uhhuh. NMI received for unknown reason 00 on CPU ${cpu}.`);
+    } else if (vector === SPURIOUS_APIC_VECTOR) {
+      // handle_spurious_interrupt(): count it; a vector that did reach ISR is acknowledged.
+      this.#stats.inc('SPU', cpu);
+      if (l.inService(vector)) this.eoiWrite(l);
+      this.#printk.prWarn(PR, `Spurious APIC interrupt (vector 0xFF) on CPU#${cpu}, should never happen.`);
+    } else {
+      // __common_interrupt(): no handler; EOI so lower priorities are not blocked forever.
+      this.#printk.prWarn('', `__common_interrupt: ${cpu}.${vector} No irq handler for vector`);
+      this.eoiWrite(l);
+    }
+  }
+}

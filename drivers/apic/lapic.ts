@@ -1,0 +1,154 @@
+/**
+ * The state of one local APIC: identity, logical destination, priorities, the IRR/ISR vector
+ * bitmaps, a pending NMI, the ICR latch and its delivery status, and counters.
+ *
+ * Priority rules follow the Intel SDM (vol. 3, ch. 11, "Interrupt, Task, and Processor Priority")
+ * as QEMU's `hw/intc/apic.c` implements them: PPR is the higher of TPR and the class of the
+ * highest in-service vector; a requested vector is delivered only if its class beats PPR's; EOI
+ * retires the highest in-service vector.
+ *
+ * @packageDocumentation
+ */
+import { priorityClass, x2apicLogicalId } from './apicdef.js';
+
+/** Index of the highest set bit of a 256-bit vector bitmap, or -1. */
+function highestBit(words: Uint32Array): number {
+  for (let w = 7; w >= 0; w--) {
+    const word = words[w];
+    if (word !== 0) return (w << 5) + 31 - Math.clz32(word);
+  }
+  return -1;
+}
+
+function popcount(x: number): number {
+  let v = x - ((x >>> 1) & 0x55555555);
+  v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
+  return (((v + (v >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
+}
+
+/** One CPU's local APIC. Read it through `Apic.lapic(cpu)`; change it through the `Apic` API. */
+export class LocalApic {
+  /** Task priority register (bits 0–7). */
+  tpr = 0;
+  /** Logical destination register, raw (xAPIC: ID in bits 24–31; x2APIC: derived, read-only). */
+  ldr: number;
+  /** Destination format register (xAPIC): model in bits 28–31, 0xF flat, 0x0 cluster. */
+  dfr = 0xffffffff;
+  /** Spurious-interrupt vector register (stored; software disable is not modelled). */
+  spiv = 0x1ff;
+  /** Error status register. */
+  esr = 0;
+  /** ICR low word as last written (without the busy bit). */
+  icrLow = 0;
+  /** ICR high word: xAPIC `APIC_ICR2` raw, x2APIC the 32-bit destination. */
+  icrHigh = 0;
+  /** Local time until which the xAPIC delivery-status bit reads busy. */
+  busyUntil = 0;
+  /** An NMI is pending. */
+  nmiPending = false;
+  /** Interrupt request register: 256 bits. */
+  readonly irr = new Uint32Array(8);
+  /** In-service register: 256 bits. */
+  readonly isr = new Uint32Array(8);
+  /** INIT messages received (accepted and counted; no reset is modelled). */
+  initCount = 0;
+  /** Vector of the last start-up IPI received, or -1. */
+  sipiVector = -1;
+  /** Messages accepted (fixed vectors set in IRR, NMIs, INIT, SIPI). */
+  received = 0;
+  /** Fixed messages whose vector was already pending in IRR, and NMIs while one was pending. */
+  coalesced = 0;
+  /** ICR writes that sent a message (xAPIC low-word writes, x2APIC ICR and SELF_IPI writes). */
+  icrWrites = 0;
+
+  constructor(
+    /** The CPU this APIC belongs to. */
+    readonly cpu: number,
+    /** The firmware-assigned APIC ID (8-bit in xAPIC mode, 32-bit in x2APIC mode). */
+    readonly apicId: number,
+    x2apic: boolean,
+  ) {
+    this.ldr = x2apic ? x2apicLogicalId(apicId) : 0;
+  }
+
+  /** Sets `vector` in IRR; false if it was set already (the message coalesces). */
+  setIrr(vector: number): boolean {
+    const w = vector >>> 5;
+    const bit = 1 << (vector & 31);
+    if ((this.irr[w] & bit) !== 0) return false;
+    this.irr[w] |= bit;
+    return true;
+  }
+
+  /** Highest vector in IRR, or -1. */
+  highestIrr(): number {
+    return highestBit(this.irr);
+  }
+
+  /** Highest vector in ISR, or -1. */
+  highestIsr(): number {
+    return highestBit(this.isr);
+  }
+
+  /** Processor priority: TPR if its class is at least the in-service class, else that class. */
+  ppr(): number {
+    const isrv = this.highestIsr();
+    const isrClass = isrv < 0 ? 0 : priorityClass(isrv);
+    return priorityClass(this.tpr) >= isrClass ? this.tpr : isrClass << 4;
+  }
+
+  /** Highest requested vector whose class beats PPR's, or -1. */
+  deliverable(): number {
+    const v = this.highestIrr();
+    if (v < 0) return -1;
+    return priorityClass(v) > priorityClass(this.ppr()) ? v : -1;
+  }
+
+  /** INTA: moves the deliverable vector from IRR to ISR and returns it, or -1. */
+  acknowledge(): number {
+    const v = this.deliverable();
+    if (v < 0) return -1;
+    const bit = 1 << (v & 31);
+    this.irr[v >>> 5] &= ~bit;
+    this.isr[v >>> 5] |= bit;
+    return v;
+  }
+
+  /** EOI: retires the highest in-service vector; returns it, or -1 if nothing was in service. */
+  eoi(): number {
+    const v = this.highestIsr();
+    if (v >= 0) this.isr[v >>> 5] &= ~(1 << (v & 31));
+    return v;
+  }
+
+  /** Is `vector` in service? */
+  inService(vector: number): boolean {
+    return (this.isr[vector >>> 5] & (1 << (vector & 31))) !== 0;
+  }
+
+  /** Is `vector` requested? */
+  requested(vector: number): boolean {
+    return (this.irr[vector >>> 5] & (1 << (vector & 31))) !== 0;
+  }
+
+  /** Requested vectors plus a pending NMI. */
+  pendingCount(): number {
+    let n = this.nmiPending ? 1 : 0;
+    for (let w = 0; w < 8; w++) n += popcount(this.irr[w]);
+    return n;
+  }
+
+  /**
+   * Does a logical destination select this APIC? x2APIC: same cluster (bits 16–31) and a common
+   * member bit (bits 0–15). xAPIC flat (DFR model 0xF): a common LDR bit. xAPIC cluster (model
+   * 0x0): same cluster nibble, or cluster 0xF (all clusters), and a common member bit.
+   */
+  matchLogical(dest: number, x2apic: boolean): boolean {
+    const ldr = this.ldr;
+    if (x2apic) return ldr >>> 16 === dest >>> 16 && (ldr & dest & 0xffff) !== 0;
+    const logical = ldr >>> 24;
+    if (this.dfr >>> 28 === 0xf) return (logical & dest) !== 0;
+    const cluster = dest >>> 4;
+    return (cluster === 0xf || cluster === logical >>> 4) && (logical & dest & 0x0f) !== 0;
+  }
+}
