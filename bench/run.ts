@@ -7,6 +7,11 @@
 import { builtinArchNames } from '../lib/index.js';
 import { benchCpumask } from './b4-cpumask.js';
 import { benchMachineBuild, benchReserve } from './b3-reserve.js';
+import { benchB1, benchB2, benchB6 } from './b1-b2-b6.js';
+import { benchStorm } from './b5-storm.js';
+import { calibration } from './calibration.js';
+import { formatIpiBenchmark, runIpiBenchmark } from '../lib/scenarios/ipi-benchmark.js';
+import { createMachine } from '../lib/index.js';
 import type { BenchResult } from './harness.js';
 
 type Section = () => Promise<BenchResult[]>;
@@ -15,8 +20,13 @@ const archs = builtinArchNames();
 const bigArch = archs.includes('x86') ? 'x86' : 'test';
 
 const sections: Record<string, Section> = {
+  calibration: () => Promise.resolve(calibration()),
+  b1: () => Promise.resolve(benchB1()),
+  b2: () => Promise.resolve(benchB2()),
   b3: benchReserve,
   b4: benchCpumask,
+  b5: () => Promise.resolve(benchStorm(bigArch)),
+  b6: () => Promise.resolve(benchB6()),
   build: () => benchMachineBuild(bigArch),
 };
 
@@ -37,6 +47,11 @@ async function main(): Promise<void> {
     if (only !== undefined && !only.includes(key)) continue;
     if (!json) process.stderr.write(`running ${key}…\n`);
     results.push(...(await section()));
+  }
+  if (!json && (only === undefined || only.includes('calibration'))) {
+    // The ipi_benchmark twin in the module's own two-column form (kvm-skylake, 2 vCPUs, x2APIC).
+    const bm = runIpiBenchmark(createMachine({ arch: 'x86', nrCpus: 2, archOptions: { apicMode: 'x2apic-phys' } }), 100_000);
+    process.stdout.write(`ipi_benchmark (simulated, kvm-skylake, 2 CPUs, 100000 iterations):\n${formatIpiBenchmark(bm)}\n\n`);
   }
   if (json) {
     process.stdout.write(`${JSON.stringify({ node: process.version, results }, null, 2)}\n`);
