@@ -20,7 +20,11 @@ export class MipsCp0 {
   readonly #since: Float64Array;
   readonly #cpus: SimCpus;
 
-  constructor(@inject(MachineConfig) config: MachineConfig, @inject(SimCpus) cpus: SimCpus, @inject(Rng) rng: Rng) {
+  constructor(
+    @inject(MachineConfig) config: MachineConfig,
+    @inject(SimCpus) cpus: SimCpus,
+    @inject(Rng) rng: Rng,
+  ) {
     this.#base = new Float64Array(config.nrCpuIds);
     this.#since = new Float64Array(config.nrCpuIds);
     this.#cpus = cpus;
@@ -35,7 +39,8 @@ export class MipsCp0 {
 
   /** `write_c0_count(value)` on the current CPU. */
   writeC0Count(value: number): void {
-    if (!Number.isInteger(value)) throw new TypeError(`writeC0Count: value is ${String(value)}; expected an integer`);
+    if (!Number.isInteger(value))
+      throw new TypeError(`writeC0Count: value is ${String(value)}; expected an integer`);
     const cpu = this.#cpus.smpProcessorId();
     this.#base[cpu] = value >>> 0;
     this.#since[cpu] = this.#cpus.localNow();
@@ -48,7 +53,9 @@ export class MipsCp0 {
    */
   countOf(cpu: number): number {
     if (!Number.isInteger(cpu) || cpu < 0 || cpu >= this.#base.length) {
-      throw new RangeError(`countOf: cpu is ${String(cpu)}; expected a CPU number in [0, ${this.#base.length})`);
+      throw new RangeError(
+        `countOf: cpu is ${String(cpu)}; expected a CPU number in [0, ${this.#base.length})`,
+      );
     }
     const ticks = Math.floor((this.#cpus.localNow() - this.#since[cpu]) / MIPS_COUNT_NS_PER_TICK);
     return (this.#base[cpu] + ticks) % 0x100000000;

@@ -72,7 +72,9 @@ export class MipsIcache {
 
   #cache(fn: string, cpu: number): Map<number, number> {
     if (!Number.isInteger(cpu) || cpu < 0 || cpu >= this.#lines.length) {
-      throw new RangeError(`${fn}: cpu is ${String(cpu)}; expected a CPU number in [0, ${this.#lines.length})`);
+      throw new RangeError(
+        `${fn}: cpu is ${String(cpu)}; expected a CPU number in [0, ${this.#lines.length})`,
+      );
     }
     return this.#lines[cpu];
   }

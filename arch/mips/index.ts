@@ -17,7 +17,11 @@
  */
 import { ContainerModule, inject, injectable } from 'inversify';
 import { Arch, CpuMasks, type IrqDomain, SmpOps } from '../../lib/core.js';
-import { MIPS_CPU_HW_LINES, MipsCpuIntc, mipsCpuIntcModule } from '../../drivers/mips-cpu-intc/index.js';
+import {
+  MIPS_CPU_HW_LINES,
+  MipsCpuIntc,
+  mipsCpuIntcModule,
+} from '../../drivers/mips-cpu-intc/index.js';
 import { MipsGic, mipsGicModule } from '../../drivers/mips-gic/index.js';
 import { MipsMailbox, mipsMailboxModule } from '../../drivers/mips-mailbox/index.js';
 import { MipsCp0 } from './cp0.js';
@@ -34,7 +38,11 @@ export * from './cp0.js';
 
 /** Every CPU's bring-up unmasks the hardware lines in its Status register. */
 function enableCpuLines(intc: MipsCpuIntc, masks: CpuMasks): void {
-  for (let cpu = masks.possible.first(); cpu < masks.possible.nrCpuIds; cpu = masks.possible.next(cpu)) {
+  for (
+    let cpu = masks.possible.first();
+    cpu < masks.possible.nrCpuIds;
+    cpu = masks.possible.next(cpu)
+  ) {
     intc.changeC0StatusIm(cpu, MIPS_CPU_HW_LINES);
   }
 }

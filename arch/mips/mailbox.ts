@@ -30,7 +30,14 @@ import {
   errnoName,
 } from '../../lib/core.js';
 import { checkCpumask } from '../../lib/validate.js';
-import { IPI_CLEAR_OFF, IPI_EN_OFF, IPI_SET_OFF, IPI_STATUS_OFF, MIPS_MAILBOX_CPU_LINE, MipsMailbox } from '../../drivers/mips-mailbox/index.js';
+import {
+  IPI_CLEAR_OFF,
+  IPI_EN_OFF,
+  IPI_SET_OFF,
+  IPI_STATUS_OFF,
+  MIPS_MAILBOX_CPU_LINE,
+  MipsMailbox,
+} from '../../drivers/mips-mailbox/index.js';
 import { MipsCpuIntc } from '../../drivers/mips-cpu-intc/index.js';
 import { MipsCp0 } from './cp0.js';
 import { MipsIcache } from './icache.js';
@@ -108,11 +115,21 @@ export class MipsMailboxSmpOps implements PlatSmpOps {
    */
   setup(): void {
     if (this.mailboxVirq !== 0) return;
-    for (let core = 0; core < this.#nrCpuIds; core++) this.#mbox.writel(core, IPI_EN_OFF, 0xffffffff);
+    for (let core = 0; core < this.#nrCpuIds; core++)
+      this.#mbox.writel(core, IPI_EN_OFF, 0xffffffff);
     const virq = this.#intc.irqCreateMapping(MIPS_MAILBOX_CPU_LINE);
-    if (virq <= 0) throw new Error(`mips-mailbox: cannot map CPU line IP${MIPS_MAILBOX_CPU_LINE}: ${errnoName(virq)}`);
+    if (virq <= 0)
+      throw new Error(
+        `mips-mailbox: cannot map CPU line IP${MIPS_MAILBOX_CPU_LINE}: ${errnoName(virq)}`,
+      );
     const handler = this.mailboxInterrupt;
-    const ret = this.#irq.requestIrq(virq, handler, IRQF_PERCPU | IRQF_NO_THREAD, 'SMP-IPI', handler);
+    const ret = this.#irq.requestIrq(
+      virq,
+      handler,
+      IRQF_PERCPU | IRQF_NO_THREAD,
+      'SMP-IPI',
+      handler,
+    );
     if (ret !== 0) throw new Error(`mips-mailbox: request_irq(${virq}) failed: ${errnoName(ret)}`);
     this.mailboxVirq = virq;
   }
@@ -125,7 +142,9 @@ export class MipsMailboxSmpOps implements PlatSmpOps {
    */
   sendIpiSingle(cpu: number, action: number): void {
     if (!Number.isInteger(cpu) || cpu < 0 || cpu >= this.#nrCpuIds) {
-      throw new RangeError(`sendIpiSingle: cpu is ${String(cpu)}; expected a CPU number in [0, ${this.#nrCpuIds})`);
+      throw new RangeError(
+        `sendIpiSingle: cpu is ${String(cpu)}; expected a CPU number in [0, ${this.#nrCpuIds})`,
+      );
     }
     checkAction('sendIpiSingle', action);
     this.#mbox.writel(cpu, IPI_SET_OFF, action);
@@ -140,7 +159,8 @@ export class MipsMailboxSmpOps implements PlatSmpOps {
   sendIpiMask(mask: ReadonlyCpumask, action: number): void {
     checkCpumask('sendIpiMask', 'mask', mask, this.#nrCpuIds);
     checkAction('sendIpiMask', action);
-    for (let cpu = mask.first(); cpu < this.#nrCpuIds; cpu = mask.next(cpu)) this.#mbox.writel(cpu, IPI_SET_OFF, action);
+    for (let cpu = mask.first(); cpu < this.#nrCpuIds; cpu = mask.next(cpu))
+      this.#mbox.writel(cpu, IPI_SET_OFF, action);
   }
 
   /**
@@ -158,7 +178,11 @@ export class MipsMailboxSmpOps implements PlatSmpOps {
     if ((action & SMP_CALL_FUNCTION) !== 0) this.#smp.genericSmpCallFunctionSingleInterrupt();
     if ((action & SMP_ICACHE_FLUSH) !== 0) this.#icache.octeonLocalFlushIcache();
     if ((action & SMP_ASK_C0COUNT) !== 0) {
-      if (cpu !== 0) mipsBug(`${LOONGSON_SMP_C} (loongson3_ipi_interrupt)`, `SMP_ASK_C0COUNT on CPU${cpu} (BUG_ON(cpu != 0))`);
+      if (cpu !== 0)
+        mipsBug(
+          `${LOONGSON_SMP_C} (loongson3_ipi_interrupt)`,
+          `SMP_ASK_C0COUNT on CPU${cpu} (BUG_ON(cpu != 0))`,
+        );
       const count = this.#cp0.readC0Count();
       const c0count = count !== 0 ? count : 1;
       for (let i = 1; i < this.#nrCpuIds; i++) this.core0C0count[i] = c0count;
@@ -186,7 +210,8 @@ export class MipsMailboxSmpOps implements PlatSmpOps {
     this.core0C0count[cpu] = 0;
     this.sendIpiSingle(0, SMP_ASK_C0COUNT);
     const t0 = this.#cpus.localNow();
-    if (this.core0C0count[cpu] === 0) yield this.#cpus.waitFor(this.#slotWaitable(cpu), 'loongson3_init_secondary');
+    if (this.core0C0count[cpu] === 0)
+      yield this.#cpus.waitFor(this.#slotWaitable(cpu), 'loongson3_init_secondary');
     let i = Math.max(1, Math.ceil((this.#cpus.localNow() - t0) / LOONGSON3_SYNC_LOOP_NS));
     if (i > LOONGSON3_MAX_LOOPS) i = LOONGSON3_MAX_LOOPS;
     const inPackage0 = Math.floor(cpu / LOONGSON3_CORES_PER_PACKAGE) === 0;
@@ -209,7 +234,8 @@ export class MipsMailboxSmpOps implements PlatSmpOps {
     this.#icache.octeonLocalFlushIcache();
     const me = this.#cpus.smpProcessorId();
     const mask = (mm === null ? this.#masks.online : mm.cpumask).copy().clearCpu(me);
-    for (let cpu = mask.first(); cpu < this.#nrCpuIds; cpu = mask.next(cpu)) this.sendIpiSingle(cpu, SMP_ICACHE_FLUSH);
+    for (let cpu = mask.first(); cpu < this.#nrCpuIds; cpu = mask.next(cpu))
+      this.sendIpiSingle(cpu, SMP_ICACHE_FLUSH);
   }
 
   #slotWaitable(cpu: number): Waitable {
@@ -230,6 +256,8 @@ export class MipsMailboxSmpOps implements PlatSmpOps {
 
 function checkAction(fn: string, action: number): void {
   if (!Number.isInteger(action) || action < 0 || action > 0xffffffff) {
-    throw new RangeError(`${fn}: action is ${String(action)}; expected a 32-bit set of SMP_* action bits`);
+    throw new RangeError(
+      `${fn}: action is ${String(action)}; expected a 32-bit set of SMP_* action bits`,
+    );
   }
 }

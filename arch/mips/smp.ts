@@ -111,7 +111,11 @@ export class MipsSmpIpi implements PlatSmpOps {
   #smpIpiInitOne(virq: number, name: string, handler: IrqHandler): void {
     this.#irq.settings.irqSetHandler(virq, this.#irq.flow.handlePercpuIrq, null);
     const ret = this.#irq.requestIrq(virq, handler, IRQF_PERCPU, name, null);
-    if (ret !== 0) mipsBug(`${SMP_C} (smp_ipi_init_one)`, `request_irq(${virq}, "${name}") returned ${errnoName(ret)}`);
+    if (ret !== 0)
+      mipsBug(
+        `${SMP_C} (smp_ipi_init_one)`,
+        `request_irq(${virq}, "${name}") returned ${errnoName(ret)}`,
+      );
   }
 
   /**
@@ -128,7 +132,8 @@ export class MipsSmpIpi implements PlatSmpOps {
     checkCpumask('mipsSmpIpiAllocate', 'mask', mask, this.#nrCpuIds);
     const ipidomain = this.#ipiDomain();
     if (ipidomain === null) {
-      if (this.#masks.present.weight() > 1) mipsBug(SMP_C, 'no IPI domain on an SMP system (BUG_ON(num_present_cpus() > 1))');
+      if (this.#masks.present.weight() > 1)
+        mipsBug(SMP_C, 'no IPI domain on an SMP system (BUG_ON(num_present_cpus() > 1))');
       return 0;
     }
     let virq = this.#ipi.irqReserveIpi(ipidomain, mask);
@@ -159,7 +164,8 @@ export class MipsSmpIpi implements PlatSmpOps {
   mipsSmpIpiFree(mask: ReadonlyCpumask): number {
     checkCpumask('mipsSmpIpiFree', 'mask', mask, this.#nrCpuIds);
     const ipidomain = this.#ipiDomain();
-    if (ipidomain === null) mipsBug(SMP_C, 'mips_smp_ipi_free() without an IPI domain (BUG_ON(!ipidomain))');
+    if (ipidomain === null)
+      mipsBug(SMP_C, 'mips_smp_ipi_free() without an IPI domain (BUG_ON(!ipidomain))');
     if (irqDomainIsIpiPerCpu(ipidomain)) {
       for (let cpu = mask.first(); cpu < this.#nrCpuIds; cpu = mask.next(cpu)) {
         this.#irq.freeIrq(this.callVirq + cpu, null);
@@ -200,7 +206,9 @@ export class MipsSmpIpi implements PlatSmpOps {
     else if (action === SMP_RESCHEDULE_YOURSELF) desc = this.#schedDesc;
     else mipsBug(`${SMP_C} (mips_smp_send_ipi_mask)`, `unexpected action ${String(action)}`);
     if (desc === null) {
-      throw new Error('sendIpiMask: the IPIs are not allocated (one possible CPU); the kernel would dereference NULL');
+      throw new Error(
+        'sendIpiMask: the IPIs are not allocated (one possible CPU); the kernel would dereference NULL',
+      );
     }
     const onCpu = this.#cpus.current !== null;
     const flags = onCpu ? this.#cpus.localIrqSave() : false;
@@ -215,7 +223,9 @@ export class MipsSmpIpi implements PlatSmpOps {
    */
   sendIpiSingle(cpu: number, action: number): void {
     if (!Number.isInteger(cpu) || cpu < 0 || cpu >= this.#nrCpuIds) {
-      throw new RangeError(`sendIpiSingle: cpu is ${String(cpu)}; expected a CPU number in [0, ${this.#nrCpuIds})`);
+      throw new RangeError(
+        `sendIpiSingle: cpu is ${String(cpu)}; expected a CPU number in [0, ${this.#nrCpuIds})`,
+      );
     }
     this.sendIpiMask(this.#one.clearAll().setCpu(cpu), action);
   }

@@ -24,7 +24,11 @@ export interface CoprocTiming {
   readonly handleNs: number;
 }
 /** The default firmware timing. */
-export const COPROC_TIMING: CoprocTiming = Object.freeze({ bootNs: 2000, irqEntryNs: 150, handleNs: 200 });
+export const COPROC_TIMING: CoprocTiming = Object.freeze({
+  bootNs: 2000,
+  irqEntryNs: 150,
+  handleNs: 200,
+});
 
 /** One message in shared memory. */
 export interface CoprocMessage {
@@ -66,12 +70,14 @@ export class CoprocFirmware implements GicVpSink {
   readonly #evIrq: number;
   readonly #evReply: number;
   #irqScheduled = false;
+  /** Boot generation: a halt or a new boot makes a pending entry event stale. */
+  #bootSeq = 0;
 
   constructor(@inject(MipsGicHw) gic: MipsGicHw, @inject(SimEngine) engine: SimEngine) {
     this.#gic = gic;
     this.#engine = engine;
-    this.#evEntry = engine.registerKind('coproc_fw_entry', () => {
-      this.#entry();
+    this.#evEntry = engine.registerKind('coproc_fw_entry', (seq) => {
+      if (seq === this.#bootSeq) this.#entry();
     });
     this.#evIrq = engine.registerKind('coproc_fw_irq', () => {
       this.#irq();
@@ -90,11 +96,12 @@ export class CoprocFirmware implements GicVpSink {
     this.vp = vp;
     this.ipiToRemote = ipiToRemote;
     this.ipiFromRemote = ipiFromRemote;
-    this.#engine.schedule(at, this.#evEntry, 0, 0);
+    this.#engine.schedule(at, this.#evEntry, ++this.#bootSeq, 0);
   }
 
   /** Stops the firmware (`mips_cps_halt_and_return_cpu()`): its VP goes back to the CPU lines. */
   halt(): void {
+    this.#bootSeq++;
     if (this.vp >= 0 && this.state === 'running') {
       this.#gic.writeGicRmask(gicHwirqToShared(this.ipiToRemote));
       this.#gic.connectVp(this.vp, null);
@@ -115,7 +122,6 @@ export class CoprocFirmware implements GicVpSink {
   }
 
   #entry(): void {
-    if (this.state !== 'off' && this.state !== 'halted') return;
     if (!this.#isShared(this.ipiToRemote) || !this.#isShared(this.ipiFromRemote)) {
       this.state = 'bad-args';
       return;

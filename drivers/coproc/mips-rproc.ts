@@ -107,7 +107,9 @@ export class MipsRproc {
    */
   mipsRprocOpStart(cpu: number): number {
     if (!Number.isInteger(cpu) || cpu < 1 || cpu >= this.#nrCpuIds) {
-      throw new RangeError(`mipsRprocOpStart: cpu is ${String(cpu)}; expected a CPU number in [1, ${this.#nrCpuIds})`);
+      throw new RangeError(
+        `mipsRprocOpStart: cpu is ${String(cpu)}; expected a CPU number in [1, ${this.#nrCpuIds})`,
+      );
     }
     if (this.cpu >= 0) {
       this.#printk.prWarn(PR, `CPU${this.cpu} in use`);
@@ -122,7 +124,8 @@ export class MipsRproc {
     this.ipiRemote = this.#ipi.irqReserveIpi(this.ipiDomain(), this.#mask(cpu));
     if (this.ipiRemote === 0) return this.#fail(cpu, 'noto', 'Failed to reserve outgoing kick');
     const err = this.#irq.requestIrq(this.ipiLinux, this.#vqInt, 0, 'mips-rproc IPI in', this);
-    if (err !== 0) return this.#fail(cpu, 'noint', `Failed to register incoming kick: ${errnoName(err)}`);
+    if (err !== 0)
+      return this.#fail(cpu, 'noint', `Failed to register incoming kick: ${errnoName(err)}`);
     // mips_cps_steal_cpu_and_execute(): only a CPU Linux does not run on can be stolen.
     if (this.#masks.cpuOnline(cpu)) {
       this.#irq.freeIrq(this.ipiLinux, this);
@@ -132,7 +135,12 @@ export class MipsRproc {
     // mips_rproc_cpu_entry(): the firmware gets a1 = IPI to remote, a2 = IPI from remote.
     const toRemote = this.#ipi.ipiGetHwirq(this.ipiRemote, cpu);
     const fromRemote = this.#ipi.ipiGetHwirq(this.ipiLinux, 0);
-    this.firmware.boot(cpu, this.#cpus.localNow() + this.firmware.timing.bootNs, toRemote, fromRemote);
+    this.firmware.boot(
+      cpu,
+      this.#cpus.localNow() + this.firmware.timing.bootNs,
+      toRemote,
+      fromRemote,
+    );
     return 0;
   }
 
@@ -196,7 +204,8 @@ export class MipsRproc {
     if (!Number.isSafeInteger(rounds) || rounds < 1) {
       throw new RangeError(`pingPong: rounds is ${String(rounds)}; expected a positive integer`);
     }
-    if (this.cpu < 0) throw new Error('pingPong: no coprocessor is started; call mipsRprocOpStart(cpu) first');
+    if (this.cpu < 0)
+      throw new Error('pingPong: no coprocessor is started; call mipsRprocOpStart(cpu) first');
     this.#rounds = this.received + rounds;
     this.#send();
   }
@@ -213,7 +222,11 @@ export class MipsRproc {
   #mipsRprocVqInt(): IrqReturn {
     const now = this.#cpus.localNow();
     let got = 0;
-    for (let msg = this.firmware.fromRemote.shift(); msg !== undefined; msg = this.firmware.fromRemote.shift()) {
+    for (
+      let msg = this.firmware.fromRemote.shift();
+      msg !== undefined;
+      msg = this.firmware.fromRemote.shift()
+    ) {
       this.roundTrips.push(now - msg.sentAt);
       this.received++;
       got++;

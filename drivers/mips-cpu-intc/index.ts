@@ -85,9 +85,19 @@ export class MipsCpuIntc implements InterruptController {
       // mips_cpu_intc_map(): the line's virq gets the MIPS chip and handle_percpu_irq.
       alloc: (domain, virq, nrIrqs, arg) => {
         const line = (arg as IrqFwspec).param[0];
-        if (!Number.isInteger(line) || line < 0 || line + nrIrqs > MIPS_CPU_IRQ_LINES) return -Errno.EINVAL;
+        if (!Number.isInteger(line) || line < 0 || line + nrIrqs > MIPS_CPU_IRQ_LINES)
+          return -Errno.EINVAL;
         for (let i = 0; i < nrIrqs; i++) {
-          irq.irqDomainSetInfo(domain, virq + i, line + i, this.chip, null, irq.flow.handlePercpuIrq, null, null);
+          irq.irqDomainSetInfo(
+            domain,
+            virq + i,
+            line + i,
+            this.chip,
+            null,
+            irq.flow.handlePercpuIrq,
+            null,
+            null,
+          );
         }
         return 0;
       },
@@ -112,7 +122,10 @@ export class MipsCpuIntc implements InterruptController {
     checkLine('irqCreateMapping', line);
     const existing = this.#irq.irqFindMapping(this.domain, line);
     if (existing !== 0) return existing;
-    return this.#irq.irqDomainAllocIrqs(this.domain, 1, { fwnode: this.domain.fwnode, param: [line] });
+    return this.#irq.irqDomainAllocIrqs(this.domain, 1, {
+      fwnode: this.domain.fwnode,
+      param: [line],
+    });
   }
 
   /**
@@ -123,7 +136,9 @@ export class MipsCpuIntc implements InterruptController {
   changeC0StatusIm(cpu: number, lines: number): void {
     this.#checkCpu('changeC0StatusIm', cpu);
     if (!Number.isInteger(lines) || lines < 0 || lines > 0xff) {
-      throw new RangeError(`changeC0StatusIm: lines is ${String(lines)}; expected a line mask from 0 to 0xff`);
+      throw new RangeError(
+        `changeC0StatusIm: lines is ${String(lines)}; expected a line mask from 0 to 0xff`,
+      );
     }
     this.#im[cpu] = lines;
     if ((this.#ip[cpu] & lines) !== 0) this.#cpus.kick(cpu);
@@ -172,7 +187,10 @@ export class MipsCpuIntc implements InterruptController {
       // Level lines stay asserted: mask the unmapped line on this CPU instead of looping on it.
       this.#im[cpu] &= ~(1 << line);
       this.spurious[cpu]++;
-      this.#printk.prWarn('', `spurious interrupt on CPU${cpu} line IP${line}: no handler; line masked`);
+      this.#printk.prWarn(
+        '',
+        `spurious interrupt on CPU${cpu} line IP${line}: no handler; line masked`,
+      );
     }
   }
 
@@ -202,14 +220,18 @@ export class MipsCpuIntc implements InterruptController {
 
   #checkCpu(fn: string, cpu: number): void {
     if (!Number.isInteger(cpu) || cpu < 0 || cpu >= this.#ip.length) {
-      throw new RangeError(`${fn}: cpu is ${String(cpu)}; expected a CPU number in [0, ${this.#ip.length})`);
+      throw new RangeError(
+        `${fn}: cpu is ${String(cpu)}; expected a CPU number in [0, ${this.#ip.length})`,
+      );
     }
   }
 }
 
 function checkLine(fn: string, line: number): void {
   if (!Number.isInteger(line) || line < 0 || line >= MIPS_CPU_IRQ_LINES) {
-    throw new RangeError(`${fn}: line is ${String(line)}; expected a CPU interrupt line from 0 to 7`);
+    throw new RangeError(
+      `${fn}: line is ${String(line)}; expected a CPU interrupt line from 0 to 7`,
+    );
   }
 }
 

@@ -60,6 +60,7 @@ export interface GicVpSink {
 /** The GIC device of one machine. Options: `archOptions.gicSharedIntrs` (default 256). */
 @injectable()
 export class MipsGicHw {
+  /** Device name, for reports. */
   readonly name = 'mips-gic';
   /** Number of shared interrupts (`gic_shared_intrs`). */
   readonly sharedIntrs: number;
@@ -93,7 +94,13 @@ export class MipsGicHw {
     @inject(MipsCpuIntc) intc: MipsCpuIntc,
   ) {
     const shared = options.gicSharedIntrs ?? GIC_DEFAULT_SHARED_INTRS;
-    if (typeof shared !== 'number' || !Number.isInteger(shared) || shared < 8 || shared > GIC_MAX_INTRS || shared % 8 !== 0) {
+    if (
+      typeof shared !== 'number' ||
+      !Number.isInteger(shared) ||
+      shared < 8 ||
+      shared > GIC_MAX_INTRS ||
+      shared % 8 !== 0
+    ) {
       throw new RangeError(
         `mips-gic: archOptions.gicSharedIntrs is ${describeValue(shared)}; expected a multiple of 8 from 8 to ${GIC_MAX_INTRS}`,
       );
@@ -173,7 +180,9 @@ export class MipsGicHw {
   writeGicMapPin(intr: number, value: number): void {
     this.#checkIntr('writeGicMapPin', intr);
     if ((value & GIC_MAP_PIN_MAP_TO_PIN) !== 0 && (value & GIC_MAP_PIN_MAP) >= GIC_NR_PINS) {
-      throw new RangeError(`writeGicMapPin: pin ${value & GIC_MAP_PIN_MAP} does not exist (0 to ${GIC_NR_PINS - 1})`);
+      throw new RangeError(
+        `writeGicMapPin: pin ${value & GIC_MAP_PIN_MAP} does not exist (0 to ${GIC_NR_PINS - 1})`,
+      );
     }
     this.#mapPin[intr] = value >>> 0;
     this.#update(intr);
@@ -183,7 +192,9 @@ export class MipsGicHw {
   writeGicMapVp(intr: number, vp: number): void {
     this.#checkIntr('writeGicMapVp', intr);
     if (!Number.isInteger(vp) || vp < 0 || vp >= this.nrVps) {
-      throw new RangeError(`writeGicMapVp: vp is ${String(vp)}; expected a VP number in [0, ${this.nrVps})`);
+      throw new RangeError(
+        `writeGicMapVp: vp is ${String(vp)}; expected a VP number in [0, ${this.nrVps})`,
+      );
     }
     this.#mapVp[intr] = vp;
     this.#update(intr);
@@ -224,7 +235,9 @@ export class MipsGicHw {
    */
   connectVp(vp: number, sink: GicVpSink | null): void {
     if (!Number.isInteger(vp) || vp < 0 || vp >= this.nrVps) {
-      throw new RangeError(`connectVp: vp is ${String(vp)}; expected a VP number in [0, ${this.nrVps})`);
+      throw new RangeError(
+        `connectVp: vp is ${String(vp)}; expected a VP number in [0, ${this.nrVps})`,
+      );
     }
     const old = this.#sinkOf(vp);
     this.#sinks[vp] = sink;
@@ -261,7 +274,10 @@ export class MipsGicHw {
     const w = intr >>> 5;
     const map = this.#mapPin[intr];
     const vp = this.#mapVp[intr];
-    const active = (this.#pend[w] & this.#mask[w] & bit) !== 0 && (map & GIC_MAP_PIN_MAP_TO_PIN) !== 0 && vp >= 0;
+    const active =
+      (this.#pend[w] & this.#mask[w] & bit) !== 0 &&
+      (map & GIC_MAP_PIN_MAP_TO_PIN) !== 0 &&
+      vp >= 0;
     const target = active ? vp * GIC_NR_PINS + (map & GIC_MAP_PIN_MAP) : -1;
     const old = this.#asserting[intr];
     if (old === target) return;
@@ -277,7 +293,9 @@ export class MipsGicHw {
 
   #checkIntr(fn: string, intr: number): void {
     if (!Number.isInteger(intr) || intr < 0 || intr >= this.sharedIntrs) {
-      throw new RangeError(`${fn}: intr is ${String(intr)}; expected a shared interrupt in [0, ${this.sharedIntrs})`);
+      throw new RangeError(
+        `${fn}: intr is ${String(intr)}; expected a shared interrupt in [0, ${this.sharedIntrs})`,
+      );
     }
   }
 }

@@ -34,6 +34,7 @@ import {
   type ReadonlyCpumask,
   SimCpus,
   irqDomainAllocNamedFwnode,
+  isCpumask,
 } from '../../lib/core.js';
 import { MipsCpuIntc } from '../mips-cpu-intc/index.js';
 import {
@@ -147,7 +148,11 @@ export class MipsGic {
         this.gicSendIpi(d);
       },
     });
-    this.gicLevelIrqController = Object.freeze({ name: 'MIPS GIC', irqMask: mask, irqUnmask: unmask });
+    this.gicLevelIrqController = Object.freeze({
+      name: 'MIPS GIC',
+      irqMask: mask,
+      irqUnmask: unmask,
+    });
     this.gicIrqDispatch = () => {
       this.#gicHandleSharedInt();
     };
@@ -169,7 +174,8 @@ export class MipsGic {
 
     // The GIC is chained from CPU line IP2 (pin 0): irq_set_chained_handler(virq, gic_irq_dispatch).
     this.cascadeVirq = cpuIntc.irqCreateMapping(this.gicCpuPin + GIC_CPU_PIN_OFFSET);
-    if (this.cascadeVirq <= 0) throw new Error(`mips-gic: cannot map the cascade CPU line (${this.cascadeVirq})`);
+    if (this.cascadeVirq <= 0)
+      throw new Error(`mips-gic: cannot map the cascade CPU line (${this.cascadeVirq})`);
     irq.settings.irqSetHandler(this.cascadeVirq, this.gicIrqDispatch, null);
     irq.irqSetStatusFlags(this.cascadeVirq, IRQ_NOREQUEST | IRQ_NOPROBE | IRQ_NOTHREAD);
   }
@@ -199,7 +205,9 @@ export class MipsGic {
       size: GIC_NUM_LOCAL_INTRS + shared,
       fwnode: this.fwnode,
       ops: {
-        alloc: (d, virq, nrIrqs, arg) => this.gicIpiDomainAlloc(d, virq, nrIrqs, arg as ReadonlyCpumask),
+        // irq_reserve_ipi() passes the destination mask; anything else is a caller bug.
+        alloc: (d, virq, nrIrqs, arg) =>
+          isCpumask(arg) ? this.gicIpiDomainAlloc(d, virq, nrIrqs, arg) : -Errno.EINVAL,
         free: (d, virq, nrIrqs) => {
           this.gicIpiDomainFree(d, virq, nrIrqs);
         },
@@ -260,10 +268,17 @@ export class MipsGic {
       const hwirq = gicSharedToHwirq(baseHwirq + i);
       ret = irq.irqDomainSetHwirqAndChip(d, virq + i, hwirq, this.gicEdgeIrqController, null);
       if (ret === 0 && d.parent !== null) {
-        ret = irq.irqDomainSetHwirqAndChip(d.parent, virq + i, hwirq, this.gicEdgeIrqController, null);
+        ret = irq.irqDomainSetHwirqAndChip(
+          d.parent,
+          virq + i,
+          hwirq,
+          this.gicEdgeIrqController,
+          null,
+        );
       }
       // irq_set_irq_type(virq + i, IRQ_TYPE_EDGE_RISING) reaches gic_set_type() with the outer level.
-      if (ret === 0) ret = this.gicSetType(irq.irqGetIrqData(virq + i) as IrqData, IRQ_TYPE_EDGE_RISING);
+      if (ret === 0)
+        ret = this.gicSetType(irq.irqGetIrqData(virq + i) as IrqData, IRQ_TYPE_EDGE_RISING);
       if (ret === 0) ret = this.gicSharedIrqDomainMap(d, virq + i, hwirq, cpu);
       if (ret !== 0) {
         bitmapSet(this.#ipiAvailable, baseHwirq, nrIrqs);
@@ -371,7 +386,11 @@ export class MipsGic {
   /** `gic_clear_pcpu_masks(intr)`: for every possible CPU. */
   #gicClearPcpuMasks(intr: number): void {
     const bit = ~(1 << (intr & 31));
-    for (let cpu = this.#possible.first(); cpu < this.#possible.nrCpuIds; cpu = this.#possible.next(cpu)) {
+    for (
+      let cpu = this.#possible.first();
+      cpu < this.#possible.nrCpuIds;
+      cpu = this.#possible.next(cpu)
+    ) {
       this.#pcpuMasks[cpu][intr >>> 5] &= bit;
     }
   }
@@ -405,7 +424,12 @@ export class MipsGic {
     const param: readonly unknown[] = fwspec.param;
     const first = param[1];
     if (param[0] !== GIC_SHARED) return -Errno.EINVAL;
-    if (typeof first !== 'number' || !Number.isInteger(first) || first < 0 || first + nrIrqs > this.hw.sharedIntrs) {
+    if (
+      typeof first !== 'number' ||
+      !Number.isInteger(first) ||
+      first < 0 ||
+      first + nrIrqs > this.hw.sharedIntrs
+    ) {
       return -Errno.EINVAL;
     }
     for (let i = 0; i < nrIrqs; i++) {
@@ -413,7 +437,13 @@ export class MipsGic {
       // Verify that shared irqs don't conflict with an IPI irq.
       if ((this.#ipiResrv[intr >>> 5] & (1 << (intr & 31))) !== 0) return -Errno.EBUSY;
       const hwirq = gicSharedToHwirq(intr);
-      const ret = this.#irq.irqDomainSetHwirqAndChip(d, virq + i, hwirq, this.gicLevelIrqController, null);
+      const ret = this.#irq.irqDomainSetHwirqAndChip(
+        d,
+        virq + i,
+        hwirq,
+        this.gicLevelIrqController,
+        null,
+      );
       if (ret !== 0) return ret;
       this.gicSharedIrqDomainMap(d, virq + i, hwirq, 0);
     }
@@ -423,6 +453,7 @@ export class MipsGic {
 
 function bits(words: Uint32Array, size: number): number[] {
   const out: number[] = [];
-  for (let i = findNextBit(words, size, 0); i < size; i = findNextBit(words, size, i + 1)) out.push(i);
+  for (let i = findNextBit(words, size, 0); i < size; i = findNextBit(words, size, i + 1))
+    out.push(i);
   return out;
 }

@@ -48,6 +48,7 @@ export const MAILBOX_TIMING: MailboxTiming = Object.freeze({ writeNs: 20, latenc
 /** The mailbox register blocks of all cores of one machine. */
 @injectable()
 export class MipsMailbox {
+  /** Device name, for reports. */
   readonly name = 'mips-mailbox';
   /** Timing in use. */
   readonly timing: MailboxTiming = MAILBOX_TIMING;
@@ -100,7 +101,9 @@ export class MipsMailbox {
       case IPI_CLEAR_OFF:
         return 0;
       default:
-        throw new RangeError(`readl: offset 0x${off.toString(16)} is not a 32-bit mailbox register`);
+        throw new RangeError(
+          `readl: offset 0x${off.toString(16)} is not a 32-bit mailbox register`,
+        );
     }
   }
 
@@ -115,22 +118,24 @@ export class MipsMailbox {
     if (!Number.isInteger(value) || value < 0 || value > 0xffffffff) {
       throw new RangeError(`writel: value is ${String(value)}; expected a 32-bit unsigned integer`);
     }
-    this.#cpus.charge(this.timing.writeNs);
-    switch (off) {
-      case IPI_SET_OFF:
-        this.#engine.schedule(this.#cpus.localNow() + this.timing.latencyNs, this.#evSet, core, value);
-        return;
-      case IPI_CLEAR_OFF:
-        this.#status[core] &= ~value;
-        this.#updateLine(core);
-        return;
-      case IPI_EN_OFF:
-        this.#en[core] = value;
-        this.#updateLine(core);
-        return;
-      default:
-        throw new RangeError(`writel: offset 0x${off.toString(16)} is not a writable 32-bit mailbox register`);
+    if (off !== IPI_SET_OFF && off !== IPI_CLEAR_OFF && off !== IPI_EN_OFF) {
+      throw new RangeError(
+        `writel: offset 0x${off.toString(16)} is not a writable 32-bit mailbox register`,
+      );
     }
+    this.#cpus.charge(this.timing.writeNs);
+    if (off === IPI_SET_OFF) {
+      this.#engine.schedule(
+        this.#cpus.localNow() + this.timing.latencyNs,
+        this.#evSet,
+        core,
+        value,
+      );
+      return;
+    }
+    if (off === IPI_CLEAR_OFF) this.#status[core] &= ~value;
+    else this.#en[core] = value;
+    this.#updateLine(core);
   }
 
   /**
@@ -147,7 +152,8 @@ export class MipsMailbox {
    */
   writeq(core: number, off: number, value: bigint): void {
     const i = this.#bufIndex('writeq', core, off);
-    if (typeof value !== 'bigint') throw new TypeError(`writeq: value is ${typeof value}; expected a bigint`);
+    if (typeof value !== 'bigint')
+      throw new TypeError(`writeq: value is ${typeof value}; expected a bigint`);
     this.#cpus.charge(this.timing.writeNs);
     this.#buf[i] = BigInt.asUintN(64, value);
   }
@@ -172,14 +178,18 @@ export class MipsMailbox {
   #bufIndex(fn: string, core: number, off: number): number {
     this.#checkCore(fn, core);
     if (off !== 0x20 && off !== 0x28 && off !== 0x30 && off !== 0x38) {
-      throw new RangeError(`${fn}: offset 0x${off.toString(16)} is not a mailbox buffer (0x20, 0x28, 0x30, 0x38)`);
+      throw new RangeError(
+        `${fn}: offset 0x${off.toString(16)} is not a mailbox buffer (0x20, 0x28, 0x30, 0x38)`,
+      );
     }
     return core * 4 + ((off - IPI_BUF_OFF) >>> 3);
   }
 
   #checkCore(fn: string, core: number): void {
     if (!Number.isInteger(core) || core < 0 || core >= this.#status.length) {
-      throw new RangeError(`${fn}: core is ${String(core)}; expected a core number in [0, ${this.#status.length})`);
+      throw new RangeError(
+        `${fn}: core is ${String(core)}; expected a core number in [0, ${this.#status.length})`,
+      );
     }
   }
 }

@@ -13,7 +13,15 @@
  */
 import { inject, injectable } from 'inversify';
 import { type Arch, CpuMasks, type IrqDomain, Irq, SimCpus } from '../../lib/core.js';
-import { APIC_DEST_PHYSICAL, APIC_DM_FIXED, APIC_EOI, APIC_ICR, APIC_ICR2, Apic, SET_APIC_DEST_FIELD } from '../apic/index.js';
+import {
+  APIC_DEST_PHYSICAL,
+  APIC_DM_FIXED,
+  APIC_EOI,
+  APIC_ICR,
+  APIC_ICR2,
+  Apic,
+  SET_APIC_DEST_FIELD,
+} from '../apic/index.js';
 import { type IpiChip, type PatchworkCpu, PatchworkIpi, VECTOR_IPI } from './ipi.js';
 
 /** The local APIC IPI chip of PatchworkOS. */
@@ -39,7 +47,11 @@ export class PatchworkApicChip implements IpiChip {
   interrupt(cpu: PatchworkCpu, vector: number): void {
     const self = this.#sim.current?.cpu ?? 0;
     this.#apic.regs.writeRegister(self, APIC_ICR2, SET_APIC_DEST_FIELD(this.#lapicIds[cpu.id]));
-    this.#apic.regs.writeRegister(self, APIC_ICR, (vector & 0xff) | APIC_DM_FIXED | APIC_DEST_PHYSICAL);
+    this.#apic.regs.writeRegister(
+      self,
+      APIC_ICR,
+      (vector & 0xff) | APIC_DM_FIXED | APIC_DEST_PHYSICAL,
+    );
   }
 
   /** `eoi(cpu)`: a write of `APIC_EOI` on `cpu`'s local APIC. */
@@ -82,7 +94,8 @@ export class PatchworkX86Arch implements Arch {
     // The IDT entry of VECTOR_IPI: the APIC delivers vectors through its domain (hwirq = vector);
     // this vector's flow handler is PatchworkOS's interrupt_handler(), which acks and EOIs itself.
     const virq = apic.reserveIpiVector(VECTOR_IPI, masks.possible);
-    if (virq <= 0) throw new Error(`patchwork-x86: cannot route vector 0x${VECTOR_IPI.toString(16)}: ${virq}`);
+    if (virq <= 0)
+      throw new Error(`patchwork-x86: cannot route vector 0x${VECTOR_IPI.toString(16)}: ${virq}`);
     irq.settings.irqSetHandler(
       virq,
       () => {

@@ -29,7 +29,15 @@
  * @packageDocumentation
  */
 import { inject, injectable } from 'inversify';
-import { ArchOptions, CoreTiming, CpuMasks, Errno, MachineConfig, Printk, SimCpus } from '../../lib/core.js';
+import {
+  ArchOptions,
+  CoreTiming,
+  CpuMasks,
+  Errno,
+  MachineConfig,
+  Printk,
+  SimCpus,
+} from '../../lib/core.js';
 import { checkInteger, describeValue } from '../../lib/validate.js';
 
 /** `IPI_QUEUE_SIZE`: entries in each CPU's ring; one is always left empty, so 15 are usable. */
@@ -96,7 +104,10 @@ export interface IpiEntry {
 /** `ipi_cpu_ctx_t`: the per-CPU ring and its lock. */
 export class IpiCpuCtx {
   /** The ring. */
-  readonly queue: IpiEntry[] = Array.from({ length: IPI_QUEUE_SIZE }, () => ({ func: null, private: null }));
+  readonly queue: IpiEntry[] = Array.from({ length: IPI_QUEUE_SIZE }, () => ({
+    func: null,
+    private: null,
+  }));
   /** Next entry to run. */
   readIndex = 0;
   /** Next free slot. */
@@ -187,7 +198,8 @@ export class PatchworkIpi {
    */
   cpu(id: number): PatchworkCpu {
     const c = Number.isInteger(id) ? this.#byId[id] : undefined;
-    if (c === undefined) throw new RangeError(`cpu: id is ${describeValue(id)}; expected the id of a booted CPU`);
+    if (c === undefined)
+      throw new RangeError(`cpu: id is ${describeValue(id)}; expected the id of a booted CPU`);
     return c;
   }
 
@@ -219,7 +231,8 @@ export class PatchworkIpi {
    * @throws TypeError if `ctx` is not an IpiCpuCtx.
    */
   ipiCpuCtxInit(ctx: IpiCpuCtx): void {
-    if (!(ctx instanceof IpiCpuCtx)) throw new TypeError(`ipiCpuCtxInit: ctx is ${describeValue(ctx)}; expected an IpiCpuCtx`);
+    if (!(ctx instanceof IpiCpuCtx))
+      throw new TypeError(`ipiCpuCtxInit: ctx is ${describeValue(ctx)}; expected an IpiCpuCtx`);
     for (const e of ctx.queue) {
       e.func = null;
       e.private = null;
@@ -238,7 +251,9 @@ export class PatchworkIpi {
    */
   ipiHandlePending(frame: InterruptFrame, self: PatchworkCpu): void {
     if (typeof frame !== 'object' || (frame as unknown) === null) {
-      throw new TypeError(`ipiHandlePending: frame is ${describeValue(frame)}; expected an interrupt frame`);
+      throw new TypeError(
+        `ipiHandlePending: frame is ${describeValue(frame)}; expected an interrupt frame`,
+      );
     }
     this.#checkCpu('ipiHandlePending', 'self', self);
     const chip = this.#registeredChip;
@@ -286,9 +301,10 @@ export class PatchworkIpi {
    * one, is a no-op. Mirrors `ipi_chip_unregister()` in src/kernel/cpu/ipi.c.
    */
   ipiChipUnregister(chip: IpiChip | null): void {
-    if ((chip as IpiChip | null | undefined) == null) return;
-    if (this.#registeredChip !== chip) return;
-    this.#printk.prInfo(PR, `unregistered IPI chip '${chip.name}'`);
+    const registered = this.#registeredChip;
+    // A null chip never equals a registered one: the C NULL check is this comparison too.
+    if (registered === null || registered !== chip) return;
+    this.#printk.prInfo(PR, `unregistered IPI chip '${registered.name}'`);
     this.#registeredChip = null;
   }
 
@@ -452,22 +468,30 @@ export class PatchworkIpi {
 
   #checkCpu(fn: string, arg: string, cpu: unknown): asserts cpu is PatchworkCpu {
     if (!(cpu instanceof PatchworkCpu)) {
-      throw new TypeError(`${fn}: ${arg} is ${describeValue(cpu)}; expected a PatchworkCpu (pw.cpu(id)) or null`);
+      throw new TypeError(
+        `${fn}: ${arg} is ${describeValue(cpu)}; expected a PatchworkCpu (pw.cpu(id)) or null`,
+      );
     }
     if (cpu.owner !== this) {
-      throw new TypeError(`${fn}: ${arg} (CPU ${cpu.id}) belongs to another machine; use pw.cpu(id) of this one`);
+      throw new TypeError(
+        `${fn}: ${arg} (CPU ${cpu.id}) belongs to another machine; use pw.cpu(id) of this one`,
+      );
     }
   }
 }
 
 function checkChip(fn: string, chip: unknown): asserts chip is IpiChip {
   if (typeof chip !== 'object') {
-    throw new TypeError(`${fn}: chip is ${describeValue(chip)}; expected an IpiChip object or null`);
+    throw new TypeError(
+      `${fn}: chip is ${describeValue(chip)}; expected an IpiChip object or null`,
+    );
   }
   for (const hook of ['interrupt', 'ack', 'eoi'] as const) {
     const h = (chip as Record<string, unknown>)[hook];
     if (h !== undefined && typeof h !== 'function') {
-      throw new TypeError(`${fn}: chip.${hook} is ${describeValue(h)}; expected a function or undefined`);
+      throw new TypeError(
+        `${fn}: chip.${hook} is ${describeValue(h)}; expected a function or undefined`,
+      );
     }
   }
 }

@@ -153,7 +153,8 @@ export class IrqManage {
 
   #percpuDesc(fn: string, irq: number, cpu: number): IrqDesc | null {
     checkInteger(fn, 'irq', irq);
-    if (!Number.isInteger(cpu) || cpu < 0 || cpu >= this.#nrCpuIds) {
+    checkInteger(fn, 'cpu', cpu);
+    if (cpu < 0 || cpu >= this.#nrCpuIds) {
       throw new RangeError(`${fn}: no current CPU and cpu ${String(cpu)} is not a CPU number; pass the CPU when calling from the host`);
     }
     const desc = irq >= 0 ? this.#descs.lookup(irq) : undefined;

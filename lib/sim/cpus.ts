@@ -118,6 +118,8 @@ export class SimCpu {
   /** @internal */ savedIrqs = true;
   /** @internal */ takeScheduled = false;
   /** @internal */ charge = 0;
+  /** @internal Hot-plug epoch of a dying step waiting for this CPU to leave hard-irq context, or -1. */
+  dyingEpoch = -1;
 
   /** @param cpu - this CPU's number. */
   constructor(readonly cpu: number) {}
@@ -162,6 +164,12 @@ export class SimCpus {
   #taskSeq = 0;
   /** Interrupts a CPU had taken but not yet handled when it died (reported, not lost silently). */
   droppedOnDeath = 0;
+  /** Hot-plug epoch: bumped by every {@link SimCpus.cpuDown}. */
+  #epoch = 0;
+  /** Open preempt-disabled sections, by the epoch they started in. */
+  readonly #sections = new Map<number, number>();
+  /** Dying callbacks waiting for older sections to close: `[cpu, epoch]`. */
+  readonly #deferredDying: [number, number][] = [];
 
   constructor(
     @inject(MachineConfig) config: MachineConfig,
@@ -202,8 +210,8 @@ export class SimCpus {
       const t = this.#spawnQueue[index];
       this.#enqueue(t);
     });
-    this.#evDying = engine.registerKind('cpu_dying', (cpu) => {
-      this.#onDying(this.#cpus[cpu]);
+    this.#evDying = engine.registerKind('cpu_dying', (cpu, epoch) => {
+      this.#tryDying(this.#cpus[cpu], epoch);
     });
     engine.addStallCheck(() => this.#stallCheck());
   }
@@ -385,8 +393,9 @@ export class SimCpus {
 
   #enqueue(t: TaskRecord): void {
     const c = this.#cpus[t.cpu];
-    if (!c.alive) {
-      // Migrate work off a dead CPU, as the scheduler would.
+    if (!c.alive || !this.#masks.cpuOnline(t.cpu)) {
+      // Migrate work off a CPU that is offline (dead, or dying: it would die with the task
+      // queued), as the scheduler would.
       const target = this.#masks.online.first();
       t.cpu = target;
       this.#cpus[target].runQueue.push(t);
@@ -520,6 +529,13 @@ export class SimCpus {
   #onExit(c: SimCpu): void {
     c.hardirq = 0;
     c.irqsEnabled = c.savedIrqs;
+    if (c.dyingEpoch >= 0) {
+      // Its dying step waited for this interrupt to finish.
+      const epoch = c.dyingEpoch;
+      c.dyingEpoch = -1;
+      this.#tryDying(c, epoch);
+      if (!c.alive) return;
+    }
     // A CPU that died during the handler (it unplugged itself) takes nothing more; what is
     // pending stays pending until it is back.
     if (c.alive && c.irqsEnabled && this.#intc.pending(c.cpu)) {
@@ -673,7 +689,56 @@ export class SimCpus {
       throw new RangeError(`cpuDown: cpu ${cpu} still has task code; let it finish before unplugging`);
     }
     this.#masks.setCpuOnline(cpu, false);
-    this.#engine.schedule(this.#engine.now + teardownNs, this.#evDying, cpu, 0);
+    this.#engine.schedule(this.#engine.now + teardownNs, this.#evDying, cpu, ++this.#epoch);
+  }
+
+  /**
+   * `preempt_disable()` around a cross-call section (kernel/smp.c runs them with preemption
+   * off). Linux takes a CPU down under `stop_machine()`, which cannot run while any CPU is in such
+   * a section; here a CPU's dying callbacks wait until every section open when
+   * {@link SimCpus.cpuDown} was called has closed. Returns the token for
+   * {@link SimCpus.preemptEnable}.
+   */
+  preemptDisable(): number {
+    const epoch = this.#epoch;
+    this.#sections.set(epoch, (this.#sections.get(epoch) ?? 0) + 1);
+    return epoch;
+  }
+
+  /** `preempt_enable()`: closes a section opened by {@link SimCpus.preemptDisable}. */
+  preemptEnable(token: number): void {
+    const open = this.#sections.get(token);
+    if (open === undefined) throw new Error(`preemptEnable: no open section for token ${String(token)}`);
+    if (open > 1) this.#sections.set(token, open - 1);
+    else this.#sections.delete(token);
+    if (this.#deferredDying.length === 0) return;
+    const ready = this.#deferredDying.filter(([, epoch]) => !this.#olderSectionsOpen(epoch));
+    for (const entry of ready) {
+      this.#deferredDying.splice(this.#deferredDying.indexOf(entry), 1);
+      this.#engine.schedule(this.localNow(), this.#evDying, entry[0], entry[1]);
+    }
+  }
+
+  #olderSectionsOpen(epoch: number): boolean {
+    for (const e of this.#sections.keys()) if (e < epoch) return true;
+    return false;
+  }
+
+  /**
+   * The dying step of a CPU going down, when `stop_machine()` could run it: after every
+   * cross-call section older than the {@link SimCpus.cpuDown} has closed, and in task context
+   * (a CPU in the middle of an interrupt finishes it first).
+   */
+  #tryDying(c: SimCpu, epoch: number): void {
+    if (this.#olderSectionsOpen(epoch)) {
+      this.#deferredDying.push([c.cpu, epoch]);
+      return;
+    }
+    if (c.hardirq > 0) {
+      c.dyingEpoch = epoch;
+      return;
+    }
+    this.#onDying(c);
   }
 
   #onDying(c: SimCpu): void {
@@ -693,6 +758,11 @@ export class SimCpus {
     c.alive = false;
     c.idle = true;
     c.polling = false;
+    // It stops executing: whatever idle-loop time was left (a delay an interrupt preempted)
+    // is gone, and a pending resume must not fire after it is back.
+    c.remaining = -1;
+    c.busyUntil = this.#engine.now;
+    c.gen++;
   }
 
   /**
