@@ -12,7 +12,17 @@
  * @packageDocumentation
  */
 import { inject, injectable } from 'inversify';
-import { Cpumask, CpuMasks, Ipi, Irq, type IrqDesc, MachineConfig, Printk, type ReadonlyCpumask, SimCpus } from '../../lib/core.js';
+import {
+  Cpumask,
+  CpuMasks,
+  Ipi,
+  Irq,
+  type IrqDesc,
+  MachineConfig,
+  Printk,
+  type ReadonlyCpumask,
+  SimCpus,
+} from '../../lib/core.js';
 import { checkCpumask, describeValue } from '../../lib/validate.js';
 import { Apic } from '../../drivers/apic/index.js';
 import { X86Config } from './options.js';
@@ -78,7 +88,10 @@ export class X86Ipi {
     if (typeof vector !== 'number' || !Number.isInteger(vector)) {
       throw new TypeError(`${fn}: vector is ${describeValue(vector)}; expected an integer vector`);
     }
-    const desc = vector >= 0 && vector < 256 ? this.#irq.irqToDesc(this.#apic.ipiDomain.virqOfVector(vector)) : null;
+    const desc =
+      vector >= 0 && vector < 256
+        ? this.#irq.irqToDesc(this.#apic.ipiDomain.virqOfVector(vector))
+        : null;
     if (desc === null) {
       throw new RangeError(
         `${fn}: vector is ${vector} (0x${vector.toString(16)}); it has no IPI virq on the APIC domain; ` +
@@ -91,7 +104,9 @@ export class X86Ipi {
   #thisCpu(fn: string): number {
     const c = this.#cpus.current;
     if (c === null) {
-      throw new Error(`${fn}: no CPU is running; IPIs are sent by the current CPU's local APIC, so call this from task code or a handler`);
+      throw new Error(
+        `${fn}: no CPU is running; IPIs are sent by the current CPU's local APIC, so call this from task code or a handler`,
+      );
     }
     return c.cpu;
   }
@@ -107,7 +122,9 @@ export class X86Ipi {
       throw new TypeError(`sendIPI: cpu is ${describeValue(cpu)}; expected a CPU number`);
     }
     if (cpu < 0 || cpu >= this.#nrCpuIds) {
-      throw new RangeError(`sendIPI: cpu is ${cpu}; expected a CPU number in [0, ${this.#nrCpuIds})`);
+      throw new RangeError(
+        `sendIPI: cpu is ${cpu}; expected a CPU number in [0, ${this.#nrCpuIds})`,
+      );
     }
     const desc = this.#desc('sendIPI', vector);
     this.#thisCpu('sendIPI');

@@ -94,30 +94,33 @@ export class X86Irq {
     this.#printk = printk;
     for (const [label, description] of X86_IRQ_STAT_ROWS) stats.define(label, description);
     // Installed in the order of arch/x86/kernel/idt.c apic_idts[]; the NMI is an exception vector.
-    this.sysvecInstall(RESCHEDULE_VECTOR, 'sysvec_reschedule_ipi', () => {
-      this.#vectorIrq('reschedule', RESCHEDULE_VECTOR, 'RES', () => {
+    // generic_smp_call_function_interrupt() is the single-interrupt flush (include/linux/smp.h);
+    // irq_work_run() has no work lists to run in the model.
+    const callFunction = (): void => {
+      smp.genericSmpCallFunctionSingleInterrupt();
+    };
+    this.sysvecInstall(
+      RESCHEDULE_VECTOR,
+      'sysvec_reschedule_ipi',
+      this.#sysvec('reschedule', RESCHEDULE_VECTOR, 'RES', () => {
         sched.schedulerIpi();
-      });
-      return IrqReturn.IRQ_HANDLED;
-    });
-    this.sysvecInstall(CALL_FUNCTION_VECTOR, 'sysvec_call_function', () => {
-      // generic_smp_call_function_interrupt() is the single-interrupt flush (include/linux/smp.h).
-      this.#vectorIrq('call_function', CALL_FUNCTION_VECTOR, 'CAL', () => {
-        smp.genericSmpCallFunctionSingleInterrupt();
-      });
-      return IrqReturn.IRQ_HANDLED;
-    });
-    this.sysvecInstall(CALL_FUNCTION_SINGLE_VECTOR, 'sysvec_call_function_single', () => {
-      this.#vectorIrq('call_function_single', CALL_FUNCTION_SINGLE_VECTOR, 'CAL', () => {
-        smp.genericSmpCallFunctionSingleInterrupt();
-      });
-      return IrqReturn.IRQ_HANDLED;
-    });
-    this.sysvecInstall(IRQ_WORK_VECTOR, 'sysvec_irq_work', () => {
-      // irq_work_run() has no work list to run in the model.
-      this.#vectorIrq('irq_work', IRQ_WORK_VECTOR, 'IWI', () => undefined);
-      return IrqReturn.IRQ_HANDLED;
-    });
+      }),
+    );
+    this.sysvecInstall(
+      CALL_FUNCTION_VECTOR,
+      'sysvec_call_function',
+      this.#sysvec('call_function', CALL_FUNCTION_VECTOR, 'CAL', callFunction),
+    );
+    this.sysvecInstall(
+      CALL_FUNCTION_SINGLE_VECTOR,
+      'sysvec_call_function_single',
+      this.#sysvec('call_function_single', CALL_FUNCTION_SINGLE_VECTOR, 'CAL', callFunction),
+    );
+    this.sysvecInstall(
+      IRQ_WORK_VECTOR,
+      'sysvec_irq_work',
+      this.#sysvec('irq_work', IRQ_WORK_VECTOR, 'IWI', () => undefined),
+    );
     this.sysvecInstall(NMI_VECTOR, 'exc_nmi', () => {
       this.#excNmi();
       return IrqReturn.IRQ_HANDLED;
@@ -141,23 +144,38 @@ export class X86Irq {
     checkFunction('sysvecInstall', 'handler', handler);
     const virq = this.#apic.reserveIpiVector(vector, this.#masks.possible);
     if (virq <= 0) {
-      throw new Error(`x86: cannot install ${name} on vector 0x${vector.toString(16)}: irqReserveIpi returned ${virq} (vector taken, or nrIrqs too small)`);
+      throw new Error(
+        `x86: cannot install ${name} on vector 0x${vector.toString(16)}: irqReserveIpi returned ${virq} (vector taken, or nrIrqs too small)`,
+      );
     }
-    this.#irq.irqSetChipAndHandlerName(virq, this.#apic.ipiDomain.chip, this.#irq.flow.handlePercpuIrq, 'percpu');
+    this.#irq.irqSetChipAndHandlerName(
+      virq,
+      this.#apic.ipiDomain.chip,
+      this.#irq.flow.handlePercpuIrq,
+      'percpu',
+    );
     this.#irq.irqSetStatusFlags(virq, IRQ_HIDDEN);
     this.#irq.requestIrq(virq, handler, 0, name, null);
     this.#virqs.set(vector, virq);
     return virq;
   }
 
-  /** The body of a `DEFINE_IDTENTRY_SYSVEC` IPI handler: trace entry, count, work, trace exit. */
-  #vectorIrq(event: string, vector: number, row: string, work: () => void): void {
-    const cpu = this.#cpus.smpProcessorId();
-    const tr = this.#tracer;
-    if (tr.enabled) tr.emit(`${event}_entry`, cpu, { vector }, this.#cpus.localNow());
-    this.#stats.inc(row, cpu);
-    work();
-    if (tr.enabled) tr.emit(`${event}_exit`, cpu, { vector }, this.#cpus.localNow());
+  /**
+   * The action of a `DEFINE_IDTENTRY_SYSVEC` IPI handler (the EOI came first, from the flow
+   * handler's `irq_ack`): trace `<event>_entry`, count in `row`, do the work, trace `<event>_exit`.
+   */
+  #sysvec(event: string, vector: number, row: string, work: () => void): IrqHandler {
+    const entry = `${event}_entry`;
+    const exit = `${event}_exit`;
+    return () => {
+      const cpu = this.#cpus.smpProcessorId();
+      const tr = this.#tracer;
+      if (tr.enabled) tr.emit(entry, cpu, { vector }, this.#cpus.localNow());
+      this.#stats.inc(row, cpu);
+      work();
+      if (tr.enabled) tr.emit(exit, cpu, { vector }, this.#cpus.localNow());
+      return IrqReturn.IRQ_HANDLED;
+    };
   }
 
   /**
@@ -183,13 +201,13 @@ export class X86Irq {
    */
   registerNmiHandler(name: string, handler: NmiHandler): number {
     checkFunction('registerNmiHandler', 'handler', handler);
-    this.#nmiHandlers.set(String(name), handler);
+    this.#nmiHandlers.set(name, handler);
     return 0;
   }
 
   /** unregisterNmiHandler() - `unregister_nmi_handler(NMI_LOCAL, name)`. */
   unregisterNmiHandler(name: string): void {
-    this.#nmiHandlers.delete(String(name));
+    this.#nmiHandlers.delete(name);
   }
 
   /**

@@ -25,7 +25,9 @@ function flag(options: Readonly<Record<string, unknown>>, key: string): boolean 
   const v = options[key];
   if (v === undefined) return false;
   if (typeof v !== 'boolean') {
-    throw new TypeError(`createMachine: archOptions.${key} is ${describeValue(v)}; expected a boolean`);
+    throw new TypeError(
+      `createMachine: archOptions.${key} is ${describeValue(v)}; expected a boolean`,
+    );
   }
   return v;
 }
@@ -39,7 +41,9 @@ export function parseX86Config(options: Readonly<Record<string, unknown>>): X86C
   const nonmiIpi = flag(options, 'nonmiIpi');
   const tlbModel = options.tlbModel ?? 'modern';
   if (tlbModel !== 'modern' && tlbModel !== 'ulk') {
-    throw new TypeError(`createMachine: archOptions.tlbModel is ${describeValue(tlbModel)}; expected 'modern' or 'ulk'`);
+    throw new TypeError(
+      `createMachine: archOptions.tlbModel is ${describeValue(tlbModel)}; expected 'modern' or 'ulk'`,
+    );
   }
   return Object.freeze({ noIpiBroadcast, nonmiIpi, tlbModel });
 }

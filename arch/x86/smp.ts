@@ -6,7 +6,14 @@
  * @packageDocumentation
  */
 import { inject, injectable } from 'inversify';
-import { CpuMasks, MachineConfig, Printk, type ReadonlyCpumask, SimCpus, type SmpOps } from '../../lib/core.js';
+import {
+  CpuMasks,
+  MachineConfig,
+  Printk,
+  type ReadonlyCpumask,
+  SimCpus,
+  type SmpOps,
+} from '../../lib/core.js';
 import { checkCpumask, checkInteger } from '../../lib/validate.js';
 import { Apic } from '../../drivers/apic/index.js';
 import { X86Ipi } from './ipi.js';
@@ -19,7 +26,7 @@ function orEqual(mask: ReadonlyCpumask, cpu: number, online: ReadonlyCpumask): b
   const w = cpu >>> 5;
   for (let i = 0; i < a.length; i++) {
     const self = i === w ? 1 << (cpu & 31) : 0;
-    if (((a[i] | self) >>> 0) !== b[i]) return false;
+    if ((a[i] | self) >>> 0 !== b[i]) return false;
   }
   return true;
 }
@@ -59,10 +66,16 @@ export class X86SmpOps implements SmpOps {
   smpSendReschedule(cpu: number): void {
     checkInteger('smpSendReschedule', 'cpu', cpu);
     if (cpu < 0 || cpu >= this.#nrCpuIds) {
-      throw new RangeError(`smpSendReschedule: cpu is ${cpu}; expected a CPU number in [0, ${this.#nrCpuIds})`);
+      throw new RangeError(
+        `smpSendReschedule: cpu is ${cpu}; expected a CPU number in [0, ${this.#nrCpuIds})`,
+      );
     }
     if (!this.#masks.cpuOnline(cpu)) {
-      this.#printk.warnOn(true, 'native_smp_send_reschedule', `sched: Unexpected reschedule of offline CPU#${cpu}!`);
+      this.#printk.warnOn(
+        true,
+        'native_smp_send_reschedule',
+        `sched: Unexpected reschedule of offline CPU#${cpu}!`,
+      );
       return;
     }
     this.#ipi.sendIPI(cpu, RESCHEDULE_VECTOR);
@@ -80,7 +93,8 @@ export class X86SmpOps implements SmpOps {
     const self = this.#cpus.current?.cpu ?? -1;
     if (self >= 0 && this.#ipi.apicUseIpiShorthand && orEqual(mask, self, this.#masks.online)) {
       if (mask.testCpu(self)) this.#apic.ops.sendIPIAll(CALL_FUNCTION_VECTOR);
-      else if (this.#masks.numOnlineCpus() > 1) this.#apic.ops.sendIPIAllButSelf(CALL_FUNCTION_VECTOR);
+      else if (this.#masks.numOnlineCpus() > 1)
+        this.#apic.ops.sendIPIAllButSelf(CALL_FUNCTION_VECTOR);
       return;
     }
     this.#ipi.sendIPIMask(mask, CALL_FUNCTION_VECTOR);

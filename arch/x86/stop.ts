@@ -69,7 +69,11 @@ export class X86Stop {
       this.#cpus.cpuDown(cpu, 0);
     } catch (e) {
       if (!(e instanceof RangeError)) throw e;
-      this.#printk.warnOn(true, 'stop_this_cpu', `CPU${cpu} cannot be halted by the model: ${e.message}`);
+      this.#printk.warnOn(
+        true,
+        'stop_this_cpu',
+        `CPU${cpu} cannot be halted by the model: ${e.message}`,
+      );
     }
   }
 
@@ -94,14 +98,21 @@ export class X86Stop {
       if (this.#stoppingCpu !== -1) return;
       this.#stoppingCpu = me;
       this.#apic.ops.sendIPIAllButSelf(REBOOT_VECTOR);
-      for (let timeout = USEC_PER_SEC; masks.numOnlineCpus() > 1 && timeout-- > 0; ) yield this.#cpus.delay(1000);
+      for (let timeout = USEC_PER_SEC; masks.numOnlineCpus() > 1 && timeout-- > 0;)
+        yield this.#cpus.delay(1000);
     }
     if (masks.numOnlineCpus() > 1) {
-      if (!this.#config.nonmiIpi && this.#irqs.registerNmiHandler('smp_stop', this.#stopNmiCallback) === 0) {
+      if (
+        !this.#config.nonmiIpi &&
+        this.#irqs.registerNmiHandler('smp_stop', this.#stopNmiCallback) === 0
+      ) {
         this.#printk.prWarn('', 'Shutting down cpus with NMI');
         this.#apic.ops.sendIPIAllButSelf(NMI_VECTOR);
       }
-      for (let timeout = 10 * USEC_PER_MSEC; masks.numOnlineCpus() > 1 && (wait || timeout-- > 0); ) {
+      for (
+        let timeout = 10 * USEC_PER_MSEC;
+        masks.numOnlineCpus() > 1 && (wait || timeout-- > 0);
+      ) {
         yield this.#cpus.delay(1000);
       }
     }

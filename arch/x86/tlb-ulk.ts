@@ -83,7 +83,13 @@ export class X86UlkTlb {
   readonly #flush: FlushCpumaskWait;
   readonly #lock = new TlbstateLock();
   /** `flush_mm`, `flush_va` and the initiator, as one `flush_tlb_info` for `flushTlbFunc`. */
-  #info: { mm: MmStruct; start: number; end: number; initiatingCpu: number; freedTables: boolean } | null = null;
+  #info: {
+    mm: MmStruct;
+    start: number;
+    end: number;
+    initiatingCpu: number;
+    freedTables: boolean;
+  } | null = null;
   /** Per-CPU working copy of `mm->cpu_vm_mask` minus self (held across the lock wait). */
   readonly #others: (Cpumask | undefined)[] = [];
 
@@ -118,7 +124,9 @@ export class X86UlkTlb {
 
   #check(fn: string): number {
     if (!this.enabled) {
-      throw new Error(`${fn}: the 2.6 TLB shootdown is not set up; create the machine with archOptions.tlbModel: 'ulk'`);
+      throw new Error(
+        `${fn}: the 2.6 TLB shootdown is not set up; create the machine with archOptions.tlbModel: 'ulk'`,
+      );
     }
     return this.#cpus.smpProcessorId();
   }
@@ -153,13 +161,18 @@ export class X86UlkTlb {
     const fn = 'flushTlbOthers';
     const me = this.#check(fn);
     checkCpumask(fn, 'cpumask', cpumask, this.#nrCpuIds);
-    if (!(mm instanceof MmStruct)) throw new TypeError(`${fn}: mm is ${describeValue(mm)}; expected an MmStruct`);
+    if (!(mm instanceof MmStruct))
+      throw new TypeError(`${fn}: mm is ${describeValue(mm)}; expected an MmStruct`);
     checkInteger(fn, 'va', va);
-    if (cpumask.empty()) throw new RangeError(`${fn}: cpumask is empty (BUG_ON(cpus_empty(cpumask)))`);
+    if (cpumask.empty())
+      throw new RangeError(`${fn}: cpumask is empty (BUG_ON(cpus_empty(cpumask)))`);
     if (!cpumask.subset(this.#masks.online)) {
-      throw new RangeError(`${fn}: cpumask {${cpumask.toString()}} names offline CPUs; only online CPUs can be flushed`);
+      throw new RangeError(
+        `${fn}: cpumask {${cpumask.toString()}} names offline CPUs; only online CPUs can be flushed`,
+      );
     }
-    if (cpumask.testCpu(me)) throw new RangeError(`${fn}: cpumask contains the calling CPU ${me}; flush it locally`);
+    if (cpumask.testCpu(me))
+      throw new RangeError(`${fn}: cpumask contains the calling CPU ${me}; flush it locally`);
     yield* this.#spinLock();
     this.#info = {
       mm,
@@ -210,7 +223,8 @@ export class X86UlkTlb {
 
   *#flushMm(fn: string, mm: MmStruct, va: number): SimTask<void> {
     const me = this.#check(fn);
-    if (!(mm instanceof MmStruct)) throw new TypeError(`${fn}: mm is ${describeValue(mm)}; expected an MmStruct`);
+    if (!(mm instanceof MmStruct))
+      throw new TypeError(`${fn}: mm is ${describeValue(mm)}; expected an MmStruct`);
     // cpu_mask = mm->cpu_vm_mask minus self; CPUs unplugged since are skipped (2.6 cleared them).
     const others = (this.#others[me] ??= new Cpumask(this.#nrCpuIds));
     const w = others.words;
@@ -218,7 +232,13 @@ export class X86UlkTlb {
     const ow = this.#masks.online.words;
     for (let i = 0; i < w.length; i++) w[i] = mw[i] & ow[i];
     others.clearCpu(me);
-    const local = { mm, start: va === FLUSH_ALL ? 0 : va, end: va === FLUSH_ALL ? Number.MAX_SAFE_INTEGER : va + 1, initiatingCpu: me, freedTables: false };
+    const local = {
+      mm,
+      start: va === FLUSH_ALL ? 0 : va,
+      end: va === FLUSH_ALL ? Number.MAX_SAFE_INTEGER : va + 1,
+      initiatingCpu: me,
+      freedTables: false,
+    };
     const flags = this.#cpus.localIrqSave();
     this.#tlb.flushTlbFunc(local);
     this.#cpus.localIrqRestore(flags);

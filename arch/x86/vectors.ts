@@ -7,7 +7,12 @@
  *
  * @packageDocumentation
  */
-export { FIRST_EXTERNAL_VECTOR, NMI_VECTOR, NR_VECTORS, SPURIOUS_APIC_VECTOR } from '../../drivers/apic/index.js';
+export {
+  FIRST_EXTERNAL_VECTOR,
+  NMI_VECTOR,
+  NR_VECTORS,
+  SPURIOUS_APIC_VECTOR,
+} from '../../drivers/apic/index.js';
 
 /** `ISA_IRQ_VECTOR(irq)`: legacy ISA interrupts at 0x30–0x3f. */
 export function ISA_IRQ_VECTOR(irq: number): number {

@@ -36,7 +36,7 @@ import { ApicConfig, firmwareApicId } from './config.js';
 import { ApicIpiDomain } from './ipi-domain.js';
 import { LocalApic } from './lapic.js';
 import { ApicRegisters } from './registers.js';
-import { type ApicIpiOps, createApicIpiOps, type IcrPort } from './send.js';
+import { type ApicIpiOps, CheckedApicIpiOps, createApicIpiOps, type IcrPort } from './send.js';
 import { ApicTiming } from './timing.js';
 
 const PR = 'apic: ';
@@ -53,7 +53,7 @@ export class Apic implements InterruptController {
   readonly config: ApicConfig;
   /** Cost parameters in use. */
   readonly timing: ApicTiming;
-  /** The `struct apic` IPI callbacks of the mode (shorthands included). */
+  /** The `struct apic` IPI callbacks of the mode (shorthands included), arguments checked. */
   readonly ops: ApicIpiOps;
   /** The IPI domain (hwirq = vector) and its chip. */
   readonly ipiDomain: ApicIpiDomain;
@@ -118,14 +118,19 @@ export class Apic implements InterruptController {
         this.icrWrite(this.#lapics[this.#thisCpu('native_x2apic_icr_write')], low, dest);
       },
       x2apicWriteSelfIpi: (vector) => {
-        this.icrWrite(this.#lapics[this.#thisCpu('x2apic_send_IPI_self')], APIC_DEST_SELF | APIC_DM_FIXED | vector, 0);
+        this.icrWrite(
+          this.#lapics[this.#thisCpu('x2apic_send_IPI_self')],
+          APIC_DEST_SELF | APIC_DM_FIXED | vector,
+          0,
+        );
       },
       charge: (ns) => {
         cpus.charge(ns);
       },
     };
-    this.ops = createApicIpiOps(config.mode, port, ids, timing.clusterCollapseNs, printk);
-    this.ipiDomain = new ApicIpiDomain(irq, ipi, this.ops, () => {
+    const raw = createApicIpiOps(config.mode, port, ids, timing.clusterCollapseNs, printk);
+    this.ops = new CheckedApicIpiOps(raw, port, nr);
+    this.ipiDomain = new ApicIpiDomain(irq, ipi, raw, () => {
       this.apicEoi();
     });
     this.regs = new ApicRegisters(this, printk);
@@ -161,7 +166,9 @@ export class Apic implements InterruptController {
     }
     const l = this.#lapics[cpu] as LocalApic | undefined;
     if (l === undefined) {
-      throw new RangeError(`${fn}: ${arg} is ${cpu}; expected a CPU number in [0, ${this.#lapics.length})`);
+      throw new RangeError(
+        `${fn}: ${arg} is ${cpu}; expected a CPU number in [0, ${this.#lapics.length})`,
+      );
     }
     return l;
   }
@@ -246,7 +253,12 @@ export class Apic implements InterruptController {
     else dest = GET_XAPIC_DEST_FIELD(l.icrHigh);
     l.icrWrites++;
     if (this.#tracer.enabled) {
-      this.#tracer.emit('apic_icr_write', this.#cpus.current?.cpu ?? -1, { apicid: l.apicId, icr: l.icrLow, dest }, now);
+      this.#tracer.emit(
+        'apic_icr_write',
+        this.#cpus.current?.cpu ?? -1,
+        { apicid: l.apicId, icr: l.icrLow, dest },
+        now,
+      );
     }
     const n = this.#bus.send(l, l.icrLow, dest, depart);
     this.#cpus.charge(n * t.perDestNs);
@@ -276,7 +288,7 @@ export class Apic implements InterruptController {
       this.#cpus.charge(t - t0);
     }
     const row = this.#stats.get('RTR');
-    if (row !== undefined && retries > 0) row.counts[this.#thisCpu('apic_mem_wait_icr_idle')] += retries;
+    if (row !== undefined && retries > 0) row.counts[l.cpu] += retries;
   }
 
   // ------------------------------------------------------------------ InterruptController
@@ -302,7 +314,8 @@ export class Apic implements InterruptController {
    * vector)` into the virq's flow handler; a vector nothing is mapped to is spurious or unhandled.
    */
   dispatch(cpu: number, handle: number): void {
-    if (this.#irq.flow.genericHandleDomainIrq(this.ipiDomain.domain, handle) !== 0) this.#unhandled(cpu, handle);
+    if (this.#irq.flow.genericHandleDomainIrq(this.ipiDomain.domain, handle) !== 0)
+      this.#unhandled(cpu, handle);
   }
 
   /** Requested vectors and a pending NMI of `cpu`. */
@@ -318,7 +331,10 @@ export class Apic implements InterruptController {
       // handle_spurious_interrupt(): count it; a vector that did reach ISR is acknowledged.
       this.#stats.inc('SPU', cpu);
       if (l.inService(vector)) this.eoiWrite(l);
-      this.#printk.prWarn(PR, `Spurious APIC interrupt (vector 0xFF) on CPU#${cpu}, should never happen.`);
+      this.#printk.prWarn(
+        PR,
+        `Spurious APIC interrupt (vector 0xFF) on CPU#${cpu}, should never happen.`,
+      );
     } else {
       // __common_interrupt(): no handler; EOI so lower priorities are not blocked forever.
       this.#printk.prWarn('', `__common_interrupt: ${cpu}.${vector} No irq handler for vector`);

@@ -94,7 +94,13 @@ export const APIC_DEST_ALLBUT = 0xc0000;
 /** Shorthand field, ICR bits 18–19. */
 export const APIC_SHORT_MASK = 0xc0000;
 /** ICR low-word bits a write stores (busy is owned by the APIC; bits 13, 16–17, 20–31 reserved). */
-export const APIC_ICR_WRITABLE = APIC_VECTOR_MASK | APIC_DM_MASK | APIC_DEST_LOGICAL | APIC_INT_ASSERT | APIC_INT_LEVELTRIG | APIC_SHORT_MASK;
+export const APIC_ICR_WRITABLE =
+  APIC_VECTOR_MASK |
+  APIC_DM_MASK |
+  APIC_DEST_LOGICAL |
+  APIC_INT_ASSERT |
+  APIC_INT_LEVELTRIG |
+  APIC_SHORT_MASK;
 
 /** `NMI_VECTOR`: sent with delivery mode NMI and vector field 0. */
 export const NMI_VECTOR = 0x02;

@@ -33,7 +33,16 @@ import type { ApicTiming } from './timing.js';
 
 const PR = 'apic: ';
 
-const DM_NAMES = ['fixed', 'lowest priority', 'SMI', 'remote read', 'NMI', 'INIT', 'start-up', 'ExtINT'];
+const DM_NAMES = [
+  'fixed',
+  'lowest priority',
+  'SMI',
+  'remote read',
+  'NMI',
+  'INIT',
+  'start-up',
+  'ExtINT',
+];
 
 /** The message bus of one machine's local APICs. */
 export class ApicBus {
@@ -113,7 +122,10 @@ export class ApicBus {
         code = APIC_DM_STARTUP | vector;
         break;
       default:
-        this.#printk.prWarn(PR, `delivery mode ${DM_NAMES[dm >>> 8]} is not modelled; message from APIC ${src.apicId} dropped`);
+        this.#printk.prWarn(
+          PR,
+          `delivery mode ${DM_NAMES[dm >>> 8]} is not modelled; message from APIC ${src.apicId} dropped`,
+        );
         return 0;
     }
     let n = this.#collect(src, icr, dest);
@@ -121,7 +133,12 @@ export class ApicBus {
     if (dm === APIC_DM_LOWEST && n > 1) n = 1;
     const t = this.#timing;
     for (let k = 0; k < n; k++) {
-      this.#engine.schedule(depart + (k + 1) * t.perDestNs + t.deliveryNs, this.#evAccept, this.#dest[k], code);
+      this.#engine.schedule(
+        depart + (k + 1) * t.perDestNs + t.deliveryNs,
+        this.#evAccept,
+        this.#dest[k],
+        code,
+      );
     }
     return n;
   }
@@ -166,7 +183,8 @@ export class ApicBus {
       }
       return n;
     }
-    for (let cpu = 0; cpu < all.length; cpu++) if (all[cpu].matchLogical(dest, false)) out[n++] = cpu;
+    for (let cpu = 0; cpu < all.length; cpu++)
+      if (all[cpu].matchLogical(dest, false)) out[n++] = cpu;
     return n;
   }
 
@@ -189,7 +207,12 @@ export class ApicBus {
     if (accepted) l.received++;
     else l.coalesced++;
     if (this.#tracer.enabled) {
-      this.#tracer.emit('apic_accept_irq', cpu, { apicid: l.apicId, dm: dm >>> 8, vec: vector, coalesced: !accepted });
+      this.#tracer.emit('apic_accept_irq', cpu, {
+        apicid: l.apicId,
+        dm: dm >>> 8,
+        vec: vector,
+        coalesced: !accepted,
+      });
     }
     if (accepted && (dm === APIC_DM_FIXED || dm === APIC_DM_NMI)) this.#cpus.kick(cpu);
   }

@@ -62,7 +62,10 @@ export function firmwareApicId(cpu: number, nrCpuIds: number): number {
  * @throws TypeError for a mode that is not one of {@link APIC_MODES}; RangeError for a mode the
  *   machine is too large for (`xapic-logical-flat` above 8 CPUs, the xAPIC modes above 255).
  */
-export function parseApicConfig(archOptions: Readonly<Record<string, unknown>>, nrCpuIds: number): ApicConfig {
+export function parseApicConfig(
+  archOptions: Readonly<Record<string, unknown>>,
+  nrCpuIds: number,
+): ApicConfig {
   const raw = archOptions.apicMode;
   const mode = raw ?? (nrCpuIds <= XAPIC_MAX_ID + 1 ? 'xapic-phys' : 'x2apic-cluster');
   if (typeof mode !== 'string' || !(APIC_MODES as readonly string[]).includes(mode)) {

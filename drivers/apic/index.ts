@@ -19,12 +19,26 @@ import { ApicTiming, resolveApicTiming } from './timing.js';
 export * from './apicdef.js';
 export { Apic } from './apic.js';
 export { ApicBus } from './bus.js';
-export { APIC_MODES, ApicConfig, type ApicMode, FLAT_MAX_CPUS, XAPIC_MAX_ID, firmwareApicId, parseApicConfig } from './config.js';
-export { ApicIpiChip, ApicIpiDomain, FIRST_DYNAMIC_IPI_VECTOR, LAST_DYNAMIC_IPI_VECTOR } from './ipi-domain.js';
+export {
+  APIC_MODES,
+  ApicConfig,
+  type ApicMode,
+  FLAT_MAX_CPUS,
+  XAPIC_MAX_ID,
+  firmwareApicId,
+  parseApicConfig,
+} from './config.js';
+export {
+  ApicIpiChip,
+  ApicIpiDomain,
+  FIRST_DYNAMIC_IPI_VECTOR,
+  LAST_DYNAMIC_IPI_VECTOR,
+} from './ipi-domain.js';
 export { LocalApic } from './lapic.js';
 export { APIC_VERSION, ApicRegisters } from './registers.js';
 export {
   type ApicIpiOps,
+  CheckedApicIpiOps,
   FlatIpiOps,
   type IcrPort,
   PhysflatIpiOps,
@@ -37,10 +51,17 @@ export { APIC_TIMING_PROFILES, ApicTiming, resolveApicTiming } from './timing.js
 /** The local APIC driver's module: binds {@link ApicConfig}, {@link ApicTiming} and {@link Apic}. */
 export const apicModule = new ContainerModule(({ bind }) => {
   bind<ApicConfig>(ApicConfig)
-    .toDynamicValue((ctx) => parseApicConfig(ctx.get<ArchOptions>(ArchOptions), ctx.get<MachineConfig>(MachineConfig).nrCpuIds))
+    .toDynamicValue((ctx) =>
+      parseApicConfig(
+        ctx.get<ArchOptions>(ArchOptions),
+        ctx.get<MachineConfig>(MachineConfig).nrCpuIds,
+      ),
+    )
     .inSingletonScope();
   bind<ApicTiming>(ApicTiming)
-    .toDynamicValue((ctx) => resolveApicTiming(ctx.get<CoreTiming>(CoreTiming).name, ctx.get<ArchOptions>(ArchOptions)))
+    .toDynamicValue((ctx) =>
+      resolveApicTiming(ctx.get<CoreTiming>(CoreTiming).name, ctx.get<ArchOptions>(ArchOptions)),
+    )
     .inSingletonScope();
   bind(Apic).toSelf().inSingletonScope();
 });

@@ -115,7 +115,9 @@ export class ApicIpiDomain {
    */
   reserveIpiVector(vector: number, dest: ReadonlyCpumask): number {
     if (typeof vector !== 'number' || !Number.isInteger(vector)) {
-      throw new TypeError(`reserveIpiVector: vector is ${describeValue(vector)}; expected an integer`);
+      throw new TypeError(
+        `reserveIpiVector: vector is ${describeValue(vector)}; expected an integer`,
+      );
     }
     if (vector !== NMI_VECTOR && (vector < FIRST_EXTERNAL_VECTOR || vector >= NR_VECTORS)) {
       throw new RangeError(

@@ -20,12 +20,6 @@ function highestBit(words: Uint32Array): number {
   return -1;
 }
 
-function popcount(x: number): number {
-  let v = x - ((x >>> 1) & 0x55555555);
-  v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
-  return (((v + (v >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
-}
-
 /** One CPU's local APIC. Read it through `Apic.lapic(cpu)`; change it through the `Apic` API. */
 export class LocalApic {
   /** Task priority register (bits 0–7). */
@@ -46,7 +40,7 @@ export class LocalApic {
   busyUntil = 0;
   /** An NMI is pending. */
   nmiPending = false;
-  /** Interrupt request register: 256 bits. */
+  /** Interrupt request register: 256 bits. Read it; set bits with {@link LocalApic.setIrr}. */
   readonly irr = new Uint32Array(8);
   /** In-service register: 256 bits. */
   readonly isr = new Uint32Array(8);
@@ -56,6 +50,8 @@ export class LocalApic {
   sipiVector = -1;
   /** Messages accepted (fixed vectors set in IRR, NMIs, INIT, SIPI). */
   received = 0;
+  /** Number of vectors set in IRR (a cheap "nothing requested" test for the CPU's polls). */
+  #requests = 0;
   /** Fixed messages whose vector was already pending in IRR, and NMIs while one was pending. */
   coalesced = 0;
   /** ICR writes that sent a message (xAPIC low-word writes, x2APIC ICR and SELF_IPI writes). */
@@ -77,6 +73,7 @@ export class LocalApic {
     const bit = 1 << (vector & 31);
     if ((this.irr[w] & bit) !== 0) return false;
     this.irr[w] |= bit;
+    this.#requests++;
     return true;
   }
 
@@ -99,6 +96,7 @@ export class LocalApic {
 
   /** Highest requested vector whose class beats PPR's, or -1. */
   deliverable(): number {
+    if (this.#requests === 0) return -1;
     const v = this.highestIrr();
     if (v < 0) return -1;
     return priorityClass(v) > priorityClass(this.ppr()) ? v : -1;
@@ -110,6 +108,7 @@ export class LocalApic {
     if (v < 0) return -1;
     const bit = 1 << (v & 31);
     this.irr[v >>> 5] &= ~bit;
+    this.#requests--;
     this.isr[v >>> 5] |= bit;
     return v;
   }
@@ -133,9 +132,7 @@ export class LocalApic {
 
   /** Requested vectors plus a pending NMI. */
   pendingCount(): number {
-    let n = this.nmiPending ? 1 : 0;
-    for (let w = 0; w < 8; w++) n += popcount(this.irr[w]);
-    return n;
+    return this.#requests + (this.nmiPending ? 1 : 0);
   }
 
   /**

@@ -62,9 +62,12 @@ const NAMES: Readonly<Record<number, string>> = {
 };
 
 function regName(offset: number): string {
-  if (offset >= APIC_ISR && offset < APIC_ISR + 0x80) return `APIC_ISR+0x${(offset - APIC_ISR).toString(16)}`;
-  if (offset >= APIC_TMR && offset < APIC_TMR + 0x80) return `APIC_TMR+0x${(offset - APIC_TMR).toString(16)}`;
-  if (offset >= APIC_IRR && offset < APIC_IRR + 0x80) return `APIC_IRR+0x${(offset - APIC_IRR).toString(16)}`;
+  if (offset >= APIC_ISR && offset < APIC_ISR + 0x80)
+    return `APIC_ISR+0x${(offset - APIC_ISR).toString(16)}`;
+  if (offset >= APIC_TMR && offset < APIC_TMR + 0x80)
+    return `APIC_TMR+0x${(offset - APIC_TMR).toString(16)}`;
+  if (offset >= APIC_IRR && offset < APIC_IRR + 0x80)
+    return `APIC_IRR+0x${(offset - APIC_IRR).toString(16)}`;
   return NAMES[offset] ?? `register 0x${offset.toString(16)}`;
 }
 
@@ -175,7 +178,8 @@ export class ApicRegisters {
 
   /** `wrmsrl(msr, value)`: {@link ApicRegisters.wrmsr} with a 64-bit `value`. */
   wrmsrl(cpu: number, msr: number, value: bigint): void {
-    if (typeof value !== 'bigint') throw new TypeError(`wrmsrl: value is ${describeValue(value)}; expected a bigint`);
+    if (typeof value !== 'bigint')
+      throw new TypeError(`wrmsrl: value is ${describeValue(value)}; expected a bigint`);
     if (value < 0n || value >= 1n << 64n) {
       throw new RangeError(`wrmsrl: value is ${value}; expected a 64-bit unsigned bigint`);
     }
@@ -203,20 +207,32 @@ export class ApicRegisters {
       throw new TypeError(`${fn}: msr is ${describeValue(msr)}; expected an MSR number`);
     }
     if (msr < APIC_BASE_MSR || msr > APIC_BASE_MSR + (APIC_LAST_REG >> 4)) {
-      throw new RangeError(`${fn}: msr is 0x${msr.toString(16)}; x2APIC registers are MSRs 0x800–0x83f`);
+      throw new RangeError(
+        `${fn}: msr is 0x${msr.toString(16)}; x2APIC registers are MSRs 0x800–0x83f`,
+      );
     }
     return (msr - APIC_BASE_MSR) << 4;
   }
 
-  #check(fn: string, arg: string, offset: unknown, x2apic: boolean, op: 'read' | 'write'): asserts offset is number {
+  #check(
+    fn: string,
+    arg: string,
+    offset: unknown,
+    x2apic: boolean,
+    op: 'read' | 'write',
+  ): asserts offset is number {
     if (typeof offset !== 'number' || !Number.isInteger(offset)) {
       throw new TypeError(`${fn}: ${arg} is ${describeValue(offset)}; expected a register offset`);
     }
     if (offset < 0 || offset > APIC_LAST_REG || (offset & 0xf) !== 0) {
-      throw new RangeError(`${fn}: ${arg} is ${offset}; APIC registers are at multiples of 0x10 in 0x0–0x3f0`);
+      throw new RangeError(
+        `${fn}: ${arg} is ${offset}; APIC registers are at multiples of 0x10 in 0x0–0x3f0`,
+      );
     }
     const a = access(offset, x2apic);
-    const what = x2apic ? `MSR 0x${(APIC_BASE_MSR + (offset >> 4)).toString(16)} (${regName(offset)})` : regName(offset);
+    const what = x2apic
+      ? `MSR 0x${(APIC_BASE_MSR + (offset >> 4)).toString(16)} (${regName(offset)})`
+      : regName(offset);
     if (a === 'reserved') throw new RangeError(`${fn}: ${arg}: ${what} is reserved in this mode`);
     if (op === 'write' && a === 'ro') throw new RangeError(`${fn}: ${arg}: ${what} is read-only`);
     if (op === 'read' && a === 'wo') throw new RangeError(`${fn}: ${arg}: ${what} is write-only`);
@@ -291,7 +307,9 @@ export class ApicRegisters {
 
 function checkU32(fn: string, arg: string, value: unknown): void {
   if (typeof value !== 'number' || !Number.isInteger(value)) {
-    throw new TypeError(`${fn}: ${arg} is ${describeValue(value)}; expected a 32-bit unsigned integer`);
+    throw new TypeError(
+      `${fn}: ${arg} is ${describeValue(value)}; expected a 32-bit unsigned integer`,
+    );
   }
   if (value < 0 || value > 0xffffffff) {
     throw new RangeError(`${fn}: ${arg} is ${value}; expected a 32-bit unsigned integer`);

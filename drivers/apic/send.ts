@@ -21,6 +21,7 @@ import {
   __prepareICR,
   __prepareICR2,
 } from './apicdef.js';
+import { checkCpumask, describeValue } from '../../lib/validate.js';
 import type { ApicMode } from './config.js';
 
 /** What the send callbacks need from the local APICs (implemented by `Apic`). */
@@ -134,7 +135,8 @@ export class PhysflatIpiOps extends XapicIpiOps {
     const self = this.port.thisCpu('default_send_IPI_mask_allbutself_phys');
     const nr = mask.nrCpuIds;
     for (let cpu = mask.first(); cpu < nr; cpu = mask.next(cpu)) {
-      if (cpu !== self) this.__defaultSendIPIDestField(this.port.apicIdOf(cpu), vector, APIC_DEST_PHYSICAL);
+      if (cpu !== self)
+        this.__defaultSendIPIDestField(this.port.apicIdOf(cpu), vector, APIC_DEST_PHYSICAL);
     }
   }
 }
@@ -198,7 +200,11 @@ abstract class X2apicIpiOps implements ApicIpiOps {
   }
 
   /** `__x2apic_send_IPI_mask(mask, vector, apic_dest)` of the driver. */
-  protected abstract __x2apicSendIPIMask(mask: ReadonlyCpumask, vector: number, apicDest: number): void;
+  protected abstract __x2apicSendIPIMask(
+    mask: ReadonlyCpumask,
+    vector: number,
+    apicDest: number,
+  ): void;
 
   abstract sendIPI(cpu: number, vector: number): void;
 
@@ -278,7 +284,9 @@ export class X2apicClusterIpiOps extends X2apicIpiOps {
       this.#start[this.#clusterOf[cpu] + 1]++;
     }
     for (let k = 0; k < nClusters; k++) this.#start[k + 1] += this.#start[k];
-    const order = Array.from({ length: nr }, (_, cpu) => cpu).sort((a, b) => apicIds[a] - apicIds[b]);
+    const order = Array.from({ length: nr }, (_, cpu) => cpu).sort(
+      (a, b) => apicIds[a] - apicIds[b],
+    );
     this.#members = Int32Array.from(order);
     this.#tmp = new Uint32Array((nr + 31) >>> 5);
   }
@@ -336,5 +344,70 @@ export function createApicIpiOps(
       return new X2apicPhysIpiOps(port);
     case 'x2apic-cluster':
       return new X2apicClusterIpiOps(port, apicIds, clusterCollapseNs);
+  }
+}
+
+/**
+ * The callbacks of a `struct apic` with their arguments checked: `Apic.ops`, for callers outside
+ * the driver (the IPI chip and the x86 plugin check first and use the same callbacks).
+ */
+export class CheckedApicIpiOps implements ApicIpiOps {
+  constructor(
+    private readonly raw: ApicIpiOps,
+    private readonly port: IcrPort,
+    private readonly nrCpuIds: number,
+  ) {}
+
+  get name(): string {
+    return this.raw.name;
+  }
+
+  #vector(fn: string, vector: unknown): void {
+    if (typeof vector !== 'number' || !Number.isInteger(vector)) {
+      throw new TypeError(`${fn}: vector is ${describeValue(vector)}; expected an integer`);
+    }
+    if (vector < 0 || vector > 0xff)
+      throw new RangeError(`${fn}: vector is ${vector}; expected 0..255`);
+    this.port.thisCpu(fn);
+  }
+
+  sendIPI(cpu: number, vector: number): void {
+    if (typeof cpu !== 'number' || !Number.isInteger(cpu)) {
+      throw new TypeError(`send_IPI: cpu is ${describeValue(cpu)}; expected a CPU number`);
+    }
+    if (cpu < 0 || cpu >= this.nrCpuIds) {
+      throw new RangeError(
+        `send_IPI: cpu is ${cpu}; expected a CPU number in [0, ${this.nrCpuIds})`,
+      );
+    }
+    this.#vector('send_IPI', vector);
+    this.raw.sendIPI(cpu, vector);
+  }
+
+  sendIPIMask(mask: ReadonlyCpumask, vector: number): void {
+    checkCpumask('send_IPI_mask', 'mask', mask, this.nrCpuIds);
+    this.#vector('send_IPI_mask', vector);
+    this.raw.sendIPIMask(mask, vector);
+  }
+
+  sendIPIMaskAllButSelf(mask: ReadonlyCpumask, vector: number): void {
+    checkCpumask('send_IPI_mask_allbutself', 'mask', mask, this.nrCpuIds);
+    this.#vector('send_IPI_mask_allbutself', vector);
+    this.raw.sendIPIMaskAllButSelf(mask, vector);
+  }
+
+  sendIPIAllButSelf(vector: number): void {
+    this.#vector('send_IPI_allbutself', vector);
+    this.raw.sendIPIAllButSelf(vector);
+  }
+
+  sendIPIAll(vector: number): void {
+    this.#vector('send_IPI_all', vector);
+    this.raw.sendIPIAll(vector);
+  }
+
+  sendIPISelf(vector: number): void {
+    this.#vector('send_IPI_self', vector);
+    this.raw.sendIPISelf(vector);
   }
 }

@@ -120,7 +120,10 @@ const KEYS = Object.keys(APIC_TIMING_PROFILES['kvm-skylake']).filter((k) => k !=
  * @throws TypeError for an `apicTiming` that is not an object or has an unknown key; RangeError
  *   for a value that is not a non-negative safe integer (`xapicIcrReadNs` must be at least 1).
  */
-export function resolveApicTiming(profile: string, archOptions: Readonly<Record<string, unknown>>): ApicTiming {
+export function resolveApicTiming(
+  profile: string,
+  archOptions: Readonly<Record<string, unknown>>,
+): ApicTiming {
   const base = APIC_TIMING_PROFILES[profile] as ApicTiming | undefined;
   if (base === undefined) {
     throw new TypeError(
@@ -131,12 +134,16 @@ export function resolveApicTiming(profile: string, archOptions: Readonly<Record<
   const raw = archOptions.apicTiming;
   if (raw === undefined) return base;
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    throw new TypeError(`createMachine: archOptions.apicTiming is ${describeValue(raw)}; expected an object of ns values`);
+    throw new TypeError(
+      `createMachine: archOptions.apicTiming is ${describeValue(raw)}; expected an object of ns values`,
+    );
   }
   const over = raw as Record<string, unknown>;
   for (const key of Object.keys(over)) {
     if (!KEYS.includes(key)) {
-      throw new TypeError(`createMachine: archOptions.apicTiming.${key} is not an APIC timing parameter; known: ${KEYS.join(', ')}`);
+      throw new TypeError(
+        `createMachine: archOptions.apicTiming.${key} is not an APIC timing parameter; known: ${KEYS.join(', ')}`,
+      );
     }
     const v = over[key];
     const min = key === 'xapicIcrReadNs' ? 1 : 0;

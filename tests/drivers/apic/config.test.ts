@@ -4,7 +4,9 @@ import { firmwareApicId, parseApicConfig } from '../../../drivers/apic/index.js'
 describe(firmwareApicId, () => {
   describe('having 8 CPUs (two threads per core)', () => {
     it('should enumerate the first threads of every core, then the siblings', () => {
-      expect(Array.from({ length: 8 }, (_, c) => firmwareApicId(c, 8))).toEqual([0, 2, 4, 6, 1, 3, 5, 7]);
+      expect(Array.from({ length: 8 }, (_, c) => firmwareApicId(c, 8))).toEqual([
+        0, 2, 4, 6, 1, 3, 5, 7,
+      ]);
     });
   });
 
@@ -41,7 +43,9 @@ describe(parseApicConfig, () => {
     it('should reject logical flat above 8 CPUs with a RangeError naming apicMode', () => {
       expect(() => parseApicConfig({ apicMode: 'xapic-logical-flat' }, 9)).toThrow(RangeError);
       expect(() => parseApicConfig({ apicMode: 'xapic-logical-flat' }, 9)).toThrow(/apicMode/);
-      expect(parseApicConfig({ apicMode: 'xapic-logical-flat' }, 8).mode).toBe('xapic-logical-flat');
+      expect(parseApicConfig({ apicMode: 'xapic-logical-flat' }, 8).mode).toBe(
+        'xapic-logical-flat',
+      );
     });
 
     it('should reject the xAPIC modes above 255 CPUs', () => {
@@ -53,7 +57,9 @@ describe(parseApicConfig, () => {
   describe('having an unknown mode', () => {
     it('should throw a TypeError naming apicMode and the choices', () => {
       expect(() => parseApicConfig({ apicMode: 'x2apic' }, 4)).toThrow(TypeError);
-      expect(() => parseApicConfig({ apicMode: 3 }, 4)).toThrow(/archOptions\.apicMode is 3; expected one of xapic-phys/);
+      expect(() => parseApicConfig({ apicMode: 3 }, 4)).toThrow(
+        /archOptions\.apicMode is 3; expected one of xapic-phys/,
+      );
     });
   });
 });

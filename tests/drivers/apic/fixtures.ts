@@ -8,7 +8,11 @@ import { X86Arch } from '../../../arch/x86/index.js';
 import { type Machine, type MachineOptions, createMachine } from '../../../lib/index.js';
 
 /** An x86 machine (`arch: 'x86'`). */
-export function x86Machine(nrCpus: number, archOptions: Record<string, unknown> = {}, options: Partial<MachineOptions> = {}): Machine {
+export function x86Machine(
+  nrCpus: number,
+  archOptions: Record<string, unknown> = {},
+  options: Partial<MachineOptions> = {},
+): Machine {
   return createMachine({ arch: 'x86', nrCpus, archOptions, ...options });
 }
 
@@ -26,7 +30,13 @@ export function icrLog(m: Machine): IcrWrite[] {
   const log: IcrWrite[] = [];
   m.tracer.attach((r) => {
     if (r.name === 'apic_icr_write') {
-      log.push({ cpu: r.cpu, apicid: r.fields.apicid as number, icr: r.fields.icr as number, dest: r.fields.dest as number, ts: r.ts });
+      log.push({
+        cpu: r.cpu,
+        apicid: r.fields.apicid as number,
+        icr: r.fields.icr as number,
+        dest: r.fields.dest as number,
+        ts: r.ts,
+      });
     }
   });
   return log;
@@ -46,7 +56,13 @@ export function acceptLog(m: Machine): Accept[] {
   const log: Accept[] = [];
   m.tracer.attach((r) => {
     if (r.name === 'apic_accept_irq') {
-      log.push({ cpu: r.cpu, vec: r.fields.vec as number, dm: r.fields.dm as number, coalesced: r.fields.coalesced as boolean, ts: r.ts });
+      log.push({
+        cpu: r.cpu,
+        vec: r.fields.vec as number,
+        dm: r.fields.dm as number,
+        coalesced: r.fields.coalesced as boolean,
+        ts: r.ts,
+      });
     }
   });
   return log;
@@ -57,18 +73,19 @@ export function acceptLog(m: Machine): Accept[] {
  * what `fn` returned.
  */
 export function onCpu<T>(m: Machine, cpu: number, fn: () => T, at?: number): T {
-  let result: { value: T } | null = null;
+  const out: { ran: boolean; value?: T } = { ran: false };
   m.sim.spawn(
     cpu,
     function* body() {
-      result = { value: fn() };
+      out.value = fn();
+      out.ran = true;
       yield* [];
     },
     { at },
   );
   m.run();
-  if (result === null) throw new Error('task did not run');
-  return (result as { value: T }).value;
+  if (!out.ran) throw new Error('task did not run');
+  return out.value as T;
 }
 
 /** The machine's `Apic`. */
@@ -113,9 +130,55 @@ export function apicState(m: Machine): unknown {
 }
 
 /** Asserts that `call` throws `type` matching `message` and leaves {@link apicState} unchanged. */
-export function expectRejected(m: Machine, call: () => unknown, type: typeof TypeError | typeof RangeError | typeof Error, message: RegExp): void {
+export function expectRejected(
+  m: Machine,
+  call: () => unknown,
+  type: typeof TypeError | typeof RangeError | typeof Error,
+  message: RegExp,
+): void {
   const before = apicState(m);
   expect(call).toThrow(type);
   expect(call).toThrow(message);
   expect(apicState(m)).toEqual(before);
+}
+
+/** A vector with a counting handler: `counts[cpu]` runs and the `times` of each run. */
+export interface VectorProbe {
+  readonly virq: number;
+  readonly counts: number[];
+  readonly order: { cpu: number; vector: number; ts: number }[];
+}
+
+/**
+ * Gives `vector` an IPI virq on the APIC domain (over all CPUs) with `handle_percpu_irq` and a
+ * handler that records each run; `order` may be shared between probes to see the order of runs.
+ */
+export function probeVector(
+  m: Machine,
+  vector: number,
+  order: { cpu: number; vector: number; ts: number }[] = [],
+): VectorProbe {
+  const apic = m.get(Apic);
+  const virq = apic.reserveIpiVector(vector, m.cpuPossibleMask);
+  expect(virq).toBeGreaterThan(0);
+  m.irq.irqSetChipAndHandlerName(virq, apic.ipiDomain.chip, m.irq.flow.handlePercpuIrq, 'percpu');
+  const counts = Array.from({ length: m.nrCpuIds }, () => 0);
+  m.irq.requestIrq(
+    virq,
+    () => {
+      const cpu = m.sim.smpProcessorId();
+      counts[cpu]++;
+      order.push({ cpu, vector, ts: m.sim.localNow() });
+      return 1;
+    },
+    0,
+    `probe-${vector.toString(16)}`,
+    null,
+  );
+  return { virq, counts, order };
+}
+
+/** CPUs whose count is non-zero. */
+export function hit(counts: readonly number[]): number[] {
+  return counts.flatMap((n, cpu) => (n > 0 ? [cpu] : []));
 }
