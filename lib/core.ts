@@ -6,6 +6,7 @@
  */
 import type { ReadonlyCpumask } from './cpumask.js';
 import { IrqDomain } from './irq/irqdomain-defs.js';
+import { describeValue } from './validate.js';
 
 export { Errno, INVALID_HWIRQ, errnoName } from './errno.js';
 export {
@@ -115,6 +116,44 @@ export { Sched } from './sched.js';
 export { Tlb, MmStruct, type FlushTlbInfo, TLB_SINGLE_PAGE_FLUSH_CEILING } from './mm/tlb.js';
 export { Tracer, type TraceRecord, type TraceSink, type TraceValue } from './trace/tracer.js';
 export { formatTraceFields, symbolOffset, symbolName } from './trace/format.js';
+export { TraceBuffer, type TraceBufferOptions, sortByTime, sortBySeq, parseHexMask } from './trace/buffer.js';
+export { renderFtrace, formatFtraceLine, ftraceHeader, ftraceTimestamp, type FtraceOptions } from './trace/ftrace.js';
+export {
+  toChromeTrace,
+  serializeChromeTrace,
+  type ChromeTrace,
+  type ChromeTraceEvent,
+  type ChromeTraceOptions,
+} from './trace/chrome.js';
+export { toEventLog, serializeEventLog, type EventLog, type EventLogEntry } from './trace/eventlog.js';
+export {
+  correlateIpis,
+  IpiCorrelator,
+  classifySend,
+  classifyHandlerEntry,
+  type SendClass,
+  type IpiSend,
+  type IpiLink,
+} from './trace/correlate.js';
+export { CsdQueueDepth, type CsdQueueChange } from './trace/csdqueue.js';
+export {
+  TraceStats,
+  summarizeTrace,
+  latencyStats,
+  type TraceSummary,
+  type IpiKindSummary,
+  type CrossCallSummary,
+  type LatencyStats,
+  type FunctionCalls,
+} from './trace/summary.js';
+export {
+  snapshotInterrupts,
+  renderProcInterrupts,
+  procPrecision,
+  type InterruptsSnapshot,
+  type IrqRowSnapshot,
+  type StatRowSnapshot,
+} from './proc/interrupts.js';
 export { SoftIntc } from './sim/soft-intc.js';
 export { MachineConfig, MachineLink } from './machine/config.js';
 export { Machine, type MachineOptions, NR_CPUS_MAX, buildMachine } from './machine/machine.js';
@@ -128,7 +167,7 @@ export { Machine, type MachineOptions, NR_CPUS_MAX, buildMachine } from './machi
 export function irqReserveIpi(domain: IrqDomain, dest: ReadonlyCpumask): number {
   if (!(domain instanceof IrqDomain)) {
     throw new TypeError(
-      'irqReserveIpi: domain is not an IrqDomain; the free-function form needs a domain to find its machine',
+      `irqReserveIpi: domain is not an IrqDomain (it is ${describeValue(domain)}); the free-function form needs a domain to find its machine`,
     );
   }
   return domain.machine.ipi.irqReserveIpi(domain, dest);

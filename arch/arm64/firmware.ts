@@ -26,23 +26,40 @@ export class Arm64Firmware implements CpuLogicalMap {
   readonly #index = new Map<number, number>();
 
   /** @throws TypeError / RangeError for a malformed `archOptions.mpidr`, naming the entry. */
-  constructor(@inject(MachineConfig) config: MachineConfig, @inject(ArchOptions) options: ArchOptions) {
+  constructor(
+    @inject(MachineConfig) config: MachineConfig,
+    @inject(ArchOptions) options: ArchOptions,
+  ) {
     const nr = config.nrCpuIds;
     const given = options.mpidr;
     let mpidr: number[];
     if (given === undefined) {
-      mpidr = Array.from({ length: nr }, (_, cpu) => (Math.floor(cpu / ARM64_DEFAULT_CLUSTER_SIZE) << 8) | cpu % ARM64_DEFAULT_CLUSTER_SIZE);
+      mpidr = Array.from(
+        { length: nr },
+        (_, cpu) =>
+          (Math.floor(cpu / ARM64_DEFAULT_CLUSTER_SIZE) << 8) | (cpu % ARM64_DEFAULT_CLUSTER_SIZE),
+      );
     } else {
       if (!Array.isArray(given)) {
-        throw new TypeError(`arm64: archOptions.mpidr is ${describe(given)}; expected an array of ${nr} MPIDR values`);
+        throw new TypeError(
+          `arm64: archOptions.mpidr is ${describe(given)}; expected an array of ${nr} MPIDR values`,
+        );
       }
       if (given.length !== nr) {
-        throw new RangeError(`arm64: archOptions.mpidr has ${given.length} entries; expected one per CPU (${nr})`);
+        throw new RangeError(
+          `arm64: archOptions.mpidr has ${given.length} entries; expected one per CPU (${nr})`,
+        );
       }
       mpidr = [];
       for (let cpu = 0; cpu < nr; cpu++) {
         const v: unknown = given[cpu];
-        if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0 || v > MPIDR_HWID_BITMASK || ((v % 2 ** 32) >>> 24) !== 0) {
+        if (
+          typeof v !== 'number' ||
+          !Number.isSafeInteger(v) ||
+          v < 0 ||
+          v > MPIDR_HWID_BITMASK ||
+          (v % 2 ** 32) >>> 24 !== 0
+        ) {
           throw new RangeError(
             `arm64: archOptions.mpidr[${cpu}] is ${describe(v)}; expected Aff3 << 32 | Aff2 << 16 | Aff1 << 8 | Aff0 (mask 0xff00ffffff)`,
           );
@@ -54,7 +71,9 @@ export class Arm64Firmware implements CpuLogicalMap {
       const v = mpidr[cpu];
       const other = this.#index.get(v);
       if (other !== undefined) {
-        throw new RangeError(`arm64: archOptions.mpidr gives CPUs ${other} and ${cpu} the same MPIDR 0x${v.toString(16)}`);
+        throw new RangeError(
+          `arm64: archOptions.mpidr gives CPUs ${other} and ${cpu} the same MPIDR 0x${v.toString(16)}`,
+        );
       }
       this.#index.set(v, cpu);
     }

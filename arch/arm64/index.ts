@@ -39,7 +39,10 @@ export class Arm64Arch implements Arch {
   /** The IPI layer. */
   readonly smp: Arm64Smp;
 
-  constructor(@inject(InterruptController) intc: InterruptController, @inject(Arm64Smp) smp: Arm64Smp) {
+  constructor(
+    @inject(InterruptController) intc: InterruptController,
+    @inject(Arm64Smp) smp: Arm64Smp,
+  ) {
     this.intc = intc;
     this.smp = smp;
   }
@@ -57,6 +60,9 @@ export const arm64ArchModule = new ContainerModule(({ bind }) => {
 });
 
 /** `[gicv3Module, arm64ArchModule]`: the built-in `arm64` machine. */
-export const arm64Modules: readonly ContainerModule[] = Object.freeze([gicv3Module, arm64ArchModule]);
+export const arm64Modules: readonly ContainerModule[] = Object.freeze([
+  gicv3Module,
+  arm64ArchModule,
+]);
 
 export { gicv3Module };

@@ -139,11 +139,19 @@ export class Arm64Smp implements SmpOps, Arm64IpiRange {
    *   the model's CPUs are all up at boot, so they are enabled on every possible CPU now.
    */
   setSmpIpiRange(ipiBase: number, n: number): void {
-    this.#printk.warnOn(n < MAX_IPI, 'set_smp_ipi_range', `only ${n} IPIs for ${MAX_IPI} IPI types`);
+    this.#printk.warnOn(
+      n < MAX_IPI,
+      'set_smp_ipi_range',
+      `only ${n} IPIs for ${MAX_IPI} IPI types`,
+    );
     this.#nrIpi = Math.min(n, MAX_IPI);
     for (let i = 0; i < this.#nrIpi; i++) {
       const err = this.#irq.requestPercpuIrq(ipiBase + i, this.#ipiHandler, 'IPI', null);
-      this.#printk.warnOn(err !== 0, 'set_smp_ipi_range:request', `Could not request IPI ${i} as IRQ, err=${err}`);
+      this.#printk.warnOn(
+        err !== 0,
+        'set_smp_ipi_range:request',
+        `Could not request IPI ${i} as IRQ, err=${err}`,
+      );
       this.#ipiDesc[i] = this.#irq.irqToDesc(ipiBase + i);
       this.#irq.irqSetStatusFlags(ipiBase + i, IRQ_HIDDEN);
     }
@@ -162,7 +170,8 @@ export class Arm64Smp implements SmpOps, Arm64IpiRange {
     const cpu = this.#cpus.smpProcessorId();
     const traced = ipinr >= 0 && ipinr < NR_IPI;
     const tr = this.#tracer;
-    if (traced && tr.enabled) tr.emit('ipi_entry', cpu, { reason: ARM64_IPI_TYPES[ipinr] }, this.#cpus.localNow());
+    if (traced && tr.enabled)
+      tr.emit('ipi_entry', cpu, { reason: ARM64_IPI_TYPES[ipinr] }, this.#cpus.localNow());
     // irq_desc_kstat_cpu(ipi_desc[i], cpu) is what show_ipi_list() prints; counted here.
     const row = this.#rows[ipinr] as IrqStatRow | undefined;
     if (row !== undefined) row.counts[cpu]++;
@@ -183,7 +192,8 @@ export class Arm64Smp implements SmpOps, Arm64IpiRange {
       default:
         this.#printk.prWarn('', `CPU${cpu}: Unknown IPI message 0x${ipinr.toString(16)}`);
     }
-    if (traced && tr.enabled) tr.emit('ipi_exit', cpu, { reason: ARM64_IPI_TYPES[ipinr] }, this.#cpus.localNow());
+    if (traced && tr.enabled)
+      tr.emit('ipi_exit', cpu, { reason: ARM64_IPI_TYPES[ipinr] }, this.#cpus.localNow());
   }
 
   /**
@@ -195,11 +205,18 @@ export class Arm64Smp implements SmpOps, Arm64IpiRange {
   smpCrossCall(target: ReadonlyCpumask, ipinr: number): void {
     const tr = this.#tracer;
     if (tr.enabled) {
-      tr.emit('ipi_raise', this.#cpus.current?.cpu ?? -1, { target_cpus: target.toHex(), reason: ARM64_IPI_TYPES[ipinr] ?? null }, this.#cpus.localNow());
+      tr.emit(
+        'ipi_raise',
+        this.#cpus.current?.cpu ?? -1,
+        { target_cpus: target.toHex(), reason: ARM64_IPI_TYPES[ipinr] ?? null },
+        this.#cpus.localNow(),
+      );
     }
     const desc = this.#ipiDesc[ipinr] as IrqDesc | null | undefined;
     if (desc === null || desc === undefined) {
-      throw new Error(`smp_cross_call: IPI ${ipinr} was not set up by set_smp_ipi_range(); the kernel would dereference a NULL descriptor`);
+      throw new Error(
+        `smp_cross_call: IPI ${ipinr} was not set up by set_smp_ipi_range(); the kernel would dereference a NULL descriptor`,
+      );
     }
     this.#ipi.__ipiSendMask(desc, target);
   }
@@ -210,27 +227,27 @@ export class Arm64Smp implements SmpOps, Arm64IpiRange {
     this.smpCrossCall(one, ipinr);
   }
 
-  /** `arch_smp_send_reschedule(cpu)`: `smp_cross_call(cpumask_of(cpu), IPI_RESCHEDULE)`. */
+  /** `arch_smp_send_reschedule(cpu)` (arch/arm64/kernel/smp.c): `smp_cross_call(cpumask_of(cpu), IPI_RESCHEDULE)`. */
   smpSendReschedule(cpu: number): void {
     this.#single(cpu, IPI_RESCHEDULE);
   }
 
-  /** `arch_send_call_function_ipi_mask(mask)`: `smp_cross_call(mask, IPI_CALL_FUNC)`. */
+  /** `arch_send_call_function_ipi_mask(mask)` (arch/arm64/kernel/smp.c): `smp_cross_call(mask, IPI_CALL_FUNC)`. */
   sendCallFunctionIpiMask(mask: ReadonlyCpumask): void {
     this.smpCrossCall(mask, IPI_CALL_FUNC);
   }
 
-  /** `arch_send_call_function_single_ipi(cpu)`: `smp_cross_call(cpumask_of(cpu), IPI_CALL_FUNC)`. */
+  /** `arch_send_call_function_single_ipi(cpu)` (arch/arm64/kernel/smp.c): `smp_cross_call(cpumask_of(cpu), IPI_CALL_FUNC)`. */
   sendCallFunctionSingleIpi(cpu: number): void {
     this.#single(cpu, IPI_CALL_FUNC);
   }
 
-  /** `arch_irq_work_raise()`: `IPI_IRQ_WORK` to the current CPU. */
+  /** `arch_irq_work_raise()` (arch/arm64/kernel/smp.c): `IPI_IRQ_WORK` to the current CPU. */
   archIrqWorkRaise(): void {
     this.#single(this.#cpus.smpProcessorId(), IPI_IRQ_WORK);
   }
 
-  /** `tick_broadcast(mask)`: `IPI_TIMER` to `mask`. */
+  /** `tick_broadcast(mask)` (arch/arm64/kernel/smp.c): `IPI_TIMER` to `mask`. */
   tickBroadcast(mask: ReadonlyCpumask): void {
     this.smpCrossCall(mask, IPI_TIMER);
   }

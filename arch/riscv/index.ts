@@ -61,6 +61,10 @@ export const riscvArchModule = new ContainerModule(({ bind }) => {
 });
 
 /** `[riscvIntcModule, sbiIpiModule, riscvArchModule]`: the built-in `riscv` machine. */
-export const riscvModules: readonly ContainerModule[] = Object.freeze([riscvIntcModule, sbiIpiModule, riscvArchModule]);
+export const riscvModules: readonly ContainerModule[] = Object.freeze([
+  riscvIntcModule,
+  sbiIpiModule,
+  riscvArchModule,
+]);
 
 export { riscvIntcModule, sbiIpiModule };

@@ -114,6 +114,7 @@ export class RiscvSmp implements SmpOps, RiscvIpiRange {
     return this.#ipiDesc[op] ?? null;
   }
 
+  /** `riscv_ipi_have_virq_range()` (arch/riscv/kernel/smp.c): has a provider set the range? */
   riscvIpiHaveVirqRange(): boolean {
     return this.#ipiVirqBase !== 0;
   }
@@ -128,13 +129,28 @@ export class RiscvSmp implements SmpOps, RiscvIpiRange {
    *   `smp_callin()`; the model's CPUs are all up at boot, so every possible CPU is enabled now.
    */
   riscvIpiSetVirqRange(virq: number, nr: number): void {
-    if (this.#printk.warnOn(this.#ipiVirqBase !== 0, 'riscv_ipi_set_virq_range', `IPI virq range already set (base ${this.#ipiVirqBase})`)) return;
-    this.#printk.warnOn(nr < IPI_MAX, 'riscv_ipi_set_virq_range:nr', `only ${nr} IPIs for ${IPI_MAX} IPI types`);
+    if (
+      this.#printk.warnOn(
+        this.#ipiVirqBase !== 0,
+        'riscv_ipi_set_virq_range',
+        `IPI virq range already set (base ${this.#ipiVirqBase})`,
+      )
+    )
+      return;
+    this.#printk.warnOn(
+      nr < IPI_MAX,
+      'riscv_ipi_set_virq_range:nr',
+      `only ${nr} IPIs for ${IPI_MAX} IPI types`,
+    );
     this.#nrIpi = Math.min(nr, IPI_MAX);
     this.#ipiVirqBase = virq;
     for (let i = 0; i < this.#nrIpi; i++) {
       const err = this.#irq.requestPercpuIrq(virq + i, this.#handleIpi, 'IPI', this.#ipiDummyDev);
-      this.#printk.warnOn(err !== 0, 'riscv_ipi_set_virq_range:request', `request_percpu_irq(${virq + i}) = ${err}`);
+      this.#printk.warnOn(
+        err !== 0,
+        'riscv_ipi_set_virq_range:request',
+        `request_percpu_irq(${virq + i}) = ${err}`,
+      );
       this.#ipiDesc[i] = this.#irq.irqToDesc(virq + i);
       this.#irq.irqSetStatusFlags(virq + i, IRQ_HIDDEN);
     }
@@ -150,7 +166,8 @@ export class RiscvSmp implements SmpOps, RiscvIpiRange {
   /** `riscv_ipi_disable()` (arch/riscv/kernel/smp.c) for `cpu`. */
   riscvIpiDisable(cpu: number): void {
     if (this.#printk.warnOnOnce(this.#ipiVirqBase === 0, 'riscv_ipi_disable')) return;
-    for (let i = 0; i < this.#nrIpi; i++) this.#irq.manage.disablePercpuIrq(this.#ipiVirqBase + i, cpu);
+    for (let i = 0; i < this.#nrIpi; i++)
+      this.#irq.manage.disablePercpuIrq(this.#ipiVirqBase + i, cpu);
   }
 
   /** `handle_IPI(irq, data)` (arch/riscv/kernel/smp.c), on the receiving CPU. */
@@ -181,7 +198,9 @@ export class RiscvSmp implements SmpOps, RiscvIpiRange {
   #desc(op: number): IrqDesc {
     const desc = this.#ipiDesc[op] as IrqDesc | null | undefined;
     if (desc === null || desc === undefined) {
-      throw new Error(`send_ipi: IPI ${op} was not set up by riscv_ipi_set_virq_range(); the kernel would dereference a NULL descriptor`);
+      throw new Error(
+        `send_ipi: IPI ${op} was not set up by riscv_ipi_set_virq_range(); the kernel would dereference a NULL descriptor`,
+      );
     }
     return desc;
   }
@@ -199,27 +218,27 @@ export class RiscvSmp implements SmpOps, RiscvIpiRange {
     this.#ipi.__ipiSendMask(desc, one);
   }
 
-  /** `arch_smp_send_reschedule(cpu)`. */
+  /** `arch_smp_send_reschedule(cpu)` (arch/riscv/kernel/smp.c): `send_ipi_single(cpu, IPI_RESCHEDULE)`. */
   smpSendReschedule(cpu: number): void {
     this.sendIpiSingle(cpu, IPI_RESCHEDULE);
   }
 
-  /** `arch_send_call_function_ipi_mask(mask)`. */
+  /** `arch_send_call_function_ipi_mask(mask)` (arch/riscv/kernel/smp.c): `send_ipi_mask(mask, IPI_CALL_FUNC)`. */
   sendCallFunctionIpiMask(mask: ReadonlyCpumask): void {
     this.sendIpiMask(mask, IPI_CALL_FUNC);
   }
 
-  /** `arch_send_call_function_single_ipi(cpu)`. */
+  /** `arch_send_call_function_single_ipi(cpu)` (arch/riscv/kernel/smp.c): `send_ipi_single(cpu, IPI_CALL_FUNC)`. */
   sendCallFunctionSingleIpi(cpu: number): void {
     this.sendIpiSingle(cpu, IPI_CALL_FUNC);
   }
 
-  /** `arch_irq_work_raise()`: `IPI_IRQ_WORK` to the current CPU. */
+  /** `arch_irq_work_raise()` (arch/riscv/kernel/smp.c): `IPI_IRQ_WORK` to the current CPU. */
   archIrqWorkRaise(): void {
     this.sendIpiSingle(this.#cpus.smpProcessorId(), IPI_IRQ_WORK);
   }
 
-  /** `tick_broadcast(mask)`: `IPI_TIMER` to `mask`. */
+  /** `tick_broadcast(mask)` (arch/riscv/kernel/smp.c): `IPI_TIMER` to `mask`. */
   tickBroadcast(mask: ReadonlyCpumask): void {
     this.sendIpiMask(mask, IPI_TIMER);
   }

@@ -46,13 +46,19 @@ export const GIC_NR_IPI_SGIS = 8;
 /** The INTID `ICC_IAR1_EL1` returns when nothing is pending (`ICC_IAR1_EL1_SPURIOUS`). */
 export const GIC_SPURIOUS_INTID = 1023;
 
-/** `ICC_SGI1R_TARGET_LIST_SHIFT` and friends (include/linux/irqchip/arm-gic-v3.h). */
+/** `ICC_SGI1R_TARGET_LIST_SHIFT` (include/linux/irqchip/arm-gic-v3.h): the 16-bit target list. */
 export const ICC_SGI1R_TARGET_LIST_SHIFT = 0;
+/** `ICC_SGI1R_AFFINITY_1_SHIFT`: Aff1 of the targets. */
 export const ICC_SGI1R_AFFINITY_1_SHIFT = 16;
+/** `ICC_SGI1R_SGI_ID_SHIFT`: the SGI INTID. */
 export const ICC_SGI1R_SGI_ID_SHIFT = 24;
+/** `ICC_SGI1R_AFFINITY_2_SHIFT`: Aff2 of the targets. */
 export const ICC_SGI1R_AFFINITY_2_SHIFT = 32;
+/** `ICC_SGI1R_IRQ_ROUTING_MODE_BIT`: 1 = all but self (Linux never sets it). */
 export const ICC_SGI1R_IRQ_ROUTING_MODE_BIT = 40;
+/** `ICC_SGI1R_RS_SHIFT`: range selector, Aff0 bits 7–4 of the targets. */
 export const ICC_SGI1R_RS_SHIFT = 44;
+/** `ICC_SGI1R_AFFINITY_3_SHIFT`: Aff3 of the targets. */
 export const ICC_SGI1R_AFFINITY_3_SHIFT = 48;
 
 /** One write of `ICC_SGI1R_EL1`: the 64-bit value and its fields. */
@@ -61,9 +67,11 @@ export interface Sgi1rWrite {
   readonly cpu: number;
   /** The register value. */
   readonly value: bigint;
-  /** `Aff3`, `Aff2`, `Aff1` of the targets. */
+  /** `Aff3` of the targets. */
   readonly aff3: number;
+  /** `Aff2` of the targets. */
   readonly aff2: number;
+  /** `Aff1` of the targets. */
   readonly aff1: number;
   /** Range selector: Aff0 bits 7–4 of the targets. */
   readonly rs: number;
@@ -166,7 +174,14 @@ export class Gicv3 implements InterruptController {
     // gic_smp_init(): register the 8 non-secure SGIs and hand them to the architecture.
     const sgiFwspec: IrqFwspec = { fwnode, param: [0] };
     this.baseSgi = irq.irqDomainAllocIrqs(this.domain, GIC_NR_IPI_SGIS, sgiFwspec);
-    if (printk.warnOn(this.baseSgi <= 0, 'gic_smp_init', `cannot allocate the IPI SGIs (${this.baseSgi})`)) return;
+    if (
+      printk.warnOn(
+        this.baseSgi <= 0,
+        'gic_smp_init',
+        `cannot allocate the IPI SGIs (${this.baseSgi})`,
+      )
+    )
+      return;
     arch.setSmpIpiRange(this.baseSgi, GIC_NR_IPI_SGIS);
   }
 
@@ -208,14 +223,24 @@ export class Gicv3 implements InterruptController {
     for (let i = 0; i < nrIrqs; i++) {
       // gic_irq_domain_map(), SGI range.
       irq.irqSetPercpuDevid(virq + i);
-      irq.irqDomainSetInfo(domain, virq + i, hwirq + i, this.chip, null, irq.flow.handlePercpuDevidIrq, null, null);
+      irq.irqDomainSetInfo(
+        domain,
+        virq + i,
+        hwirq + i,
+        this.chip,
+        null,
+        irq.flow.handlePercpuDevidIrq,
+        null,
+        null,
+      );
     }
     return 0;
   }
 
   #thisCpu(fn: string): number {
     const c = this.#cpus.current;
-    if (c === null) throw new Error(`${fn}: must run on a CPU (it writes that CPU's GIC registers)`);
+    if (c === null)
+      throw new Error(`${fn}: must run on a CPU (it writes that CPU's GIC registers)`);
     return c.cpu;
   }
 
@@ -246,7 +271,14 @@ export class Gicv3 implements InterruptController {
    * write (`gic_send_sgi()`).
    */
   #gicIpiSendMask(data: IrqData, mask: ReadonlyCpumask): void {
-    if (this.#printk.warnOn(data.hwirq >= GIC_NR_SGIS, 'gic_ipi_send_mask', `hwirq ${data.hwirq} is not an SGI`)) return;
+    if (
+      this.#printk.warnOn(
+        data.hwirq >= GIC_NR_SGIS,
+        'gic_ipi_send_mask',
+        `hwirq ${data.hwirq} is not an SGI`,
+      )
+    )
+      return;
     const nr = this.#nrCpuIds;
     const map = this.#map;
     // dsb(ishst): stores before the send are visible to the targets (the model is sequential).

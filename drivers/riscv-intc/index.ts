@@ -97,13 +97,23 @@ export class RiscvIntc implements InterruptController {
   #riscvIntcDomainAlloc(domain: IrqDomain, virq: number, nrIrqs: number, arg: unknown): number {
     const fwspec = arg as IrqFwspec | null;
     // irq_domain_translate_onecell()
-    if (this.#printk.warnOn((fwspec?.param.length ?? 0) < 1, 'irq_domain_translate_onecell')) return -Errno.EINVAL;
+    if (this.#printk.warnOn((fwspec?.param.length ?? 0) < 1, 'irq_domain_translate_onecell'))
+      return -Errno.EINVAL;
     const hwirq = (fwspec as IrqFwspec).param[0];
     if (hwirq < 0 || hwirq + nrIrqs > MODELLED_CAUSES) return -Errno.EINVAL;
     for (let i = 0; i < nrIrqs; i++) {
       // riscv_intc_domain_map()
       this.#irq.irqSetPercpuDevid(virq + i);
-      this.#irq.irqDomainSetInfo(domain, virq + i, hwirq + i, this.chip, null, this.#irq.flow.handlePercpuDevidIrq, null, null);
+      this.#irq.irqDomainSetInfo(
+        domain,
+        virq + i,
+        hwirq + i,
+        this.chip,
+        null,
+        this.#irq.flow.handlePercpuDevidIrq,
+        null,
+        null,
+      );
     }
     return 0;
   }

@@ -13,6 +13,7 @@
  */
 import { ContainerModule, inject, injectable } from 'inversify';
 import {
+  DOMAIN_BUS_ANY,
   Irq,
   type IrqDesc,
   IRQ_NOPROBE,
@@ -56,7 +57,7 @@ export class SbiIpi implements RiscvIpiProvider {
     this.#irq = irq;
     this.ecalls = new Uint32Array(config.nrCpuIds);
     if (arch.riscvIpiHaveVirqRange()) return;
-    const domain = irq.irqFindMatchingFwnode(intc.fwnode, 0);
+    const domain = irq.irqFindMatchingFwnode(intc.fwnode, DOMAIN_BUS_ANY);
     if (domain === null) {
       printk.prWarn('riscv: ', 'unable to find INTC IRQ domain');
       return;
@@ -80,9 +81,13 @@ export class SbiIpi implements RiscvIpiProvider {
     this.sbiIpiVirq = parent;
     this.muxVirq = virq;
     // irq_set_chained_handler(sbi_ipi_virq, sbi_ipi_handle)
-    irq.settings.irqSetHandler(parent, (desc) => {
-      this.#sbiIpiHandle(desc);
-    }, null);
+    irq.settings.irqSetHandler(
+      parent,
+      (desc) => {
+        this.#sbiIpiHandle(desc);
+      },
+      null,
+    );
     irq.irqSetStatusFlags(parent, IRQ_NOPROBE | IRQ_NOREQUEST | IRQ_NOTHREAD);
     // cpuhp "irqchip/sbi-ipi:starting" → sbi_ipi_starting_cpu() on every CPU as it comes up.
     for (let cpu = 0; cpu < config.nrCpuIds; cpu++) this.sbiIpiStartingCpu(cpu);

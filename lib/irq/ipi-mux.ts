@@ -109,7 +109,9 @@ export class IpiMux {
   #thisCpu(fn: string): { pcpu: IpiMuxPcpu; cpu: number } {
     const pcpu = this.#pcpu;
     if (pcpu === null) {
-      throw new Error(`${fn}: ipi-mux was not created; the kernel would dereference a NULL per-CPU pointer. Call ipiMuxCreate() first.`);
+      throw new Error(
+        `${fn}: ipi-mux was not created; the kernel would dereference a NULL per-CPU pointer. Call ipiMuxCreate() first.`,
+      );
     }
     return { pcpu, cpu: this.#cpus.smpProcessorId() };
   }
@@ -140,7 +142,9 @@ export class IpiMux {
   #ipiMuxSendMask(data: IrqData, mask: ReadonlyCpumask): void {
     const pcpu = this.#pcpu;
     if (pcpu === null) {
-      throw new Error('ipi_mux_send_mask: ipi-mux was not created; the kernel would dereference a NULL per-CPU pointer');
+      throw new Error(
+        'ipi_mux_send_mask: ipi-mux was not created; the kernel would dereference a NULL per-CPU pointer',
+      );
     }
     const ibit = 1 << data.hwirq;
     const send = this.#send as IpiMuxSend;
@@ -193,11 +197,16 @@ export class IpiMux {
    */
   ipiMuxCreate(nrIpi: number, muxSend: IpiMuxSend | null): number {
     checkInteger('ipiMuxCreate', 'nrIpi', nrIpi);
-    if (muxSend !== null && muxSend !== undefined && typeof muxSend !== 'function') {
-      throw new TypeError(`ipiMuxCreate: muxSend is ${describeValue(muxSend)}; expected a function (cpu) => void or null`);
+    // Plain JavaScript callers may pass undefined for the C NULL.
+    const send: unknown = muxSend;
+    const missing = send === null || send === undefined;
+    if (!missing && typeof send !== 'function') {
+      throw new TypeError(
+        `ipiMuxCreate: muxSend is ${describeValue(send)}; expected a function (cpu) => void or null`,
+      );
     }
     if (this.#domain !== null) return -Errno.EEXIST;
-    if (nrIpi < 0 || nrIpi > IPI_MUX_MAX_IPI || muxSend === null || muxSend === undefined) return -Errno.EINVAL;
+    if (nrIpi < 0 || nrIpi > IPI_MUX_MAX_IPI || missing) return -Errno.EINVAL;
     const pcpu: IpiMuxPcpu = {
       enable: new Uint32Array(this.#nrCpuIds),
       bits: new Uint32Array(this.#nrCpuIds),
@@ -229,7 +238,16 @@ export class IpiMux {
   #ipiMuxDomainAlloc(domain: IrqDomain, virq: number, nrIrqs: number): number {
     for (let i = 0; i < nrIrqs; i++) {
       this.#manage.irqSetPercpuDevid(virq + i);
-      this.#hierarchy.irqDomainSetInfo(domain, virq + i, i, this.chip, null, this.#flow.handlePercpuDevidIrq, null, null);
+      this.#hierarchy.irqDomainSetInfo(
+        domain,
+        virq + i,
+        i,
+        this.chip,
+        null,
+        this.#flow.handlePercpuDevidIrq,
+        null,
+        null,
+      );
     }
     return 0;
   }

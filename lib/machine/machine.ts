@@ -162,12 +162,18 @@ export class Machine {
    *   after the machine was made consistent; run again to resume (docs/reliability.md).
    */
   run(options: { until?: number; maxEvents?: number } = {}): RunResult {
-    const { until = Infinity, maxEvents = Infinity } = options;
-    if (typeof until !== 'number' || Number.isNaN(until) || until < 0) {
-      throw new RangeError(`Machine.run: until is ${describeValue(until)}; expected a non-negative time in ns`);
+    if (typeof options !== 'object' || (options as unknown) === null) {
+      throw new TypeError(`Machine.run: options is ${describeValue(options)}; expected { until?, maxEvents? }`);
     }
-    if (typeof maxEvents !== 'number' || Number.isNaN(maxEvents) || maxEvents < 0) {
-      throw new RangeError(`Machine.run: maxEvents is ${describeValue(maxEvents)}; expected a non-negative number`);
+    const { until = Infinity, maxEvents = Infinity } = options;
+    // Simulated time is integer ns and never goes back.
+    if (typeof until !== 'number' || (until !== Infinity && (!Number.isSafeInteger(until) || until < this.engine.now))) {
+      throw new RangeError(
+        `Machine.run: until is ${describeValue(until)}; expected an integer time in ns, not before now (${this.engine.now})`,
+      );
+    }
+    if (typeof maxEvents !== 'number' || (maxEvents !== Infinity && (!Number.isSafeInteger(maxEvents) || maxEvents < 0))) {
+      throw new RangeError(`Machine.run: maxEvents is ${describeValue(maxEvents)}; expected a non-negative integer`);
     }
     const result = this.engine.run(until, maxEvents);
     if (result.reason === 'stopped' && result.stall?.kind === OOPS_STOP_KIND && this.faults.policy === 'stop') {

@@ -71,8 +71,7 @@ export interface ConformanceTestApi {
 
 /** Architecture options: fixed, or computed per machine size. */
 export type ConformanceArchOptions =
-  | Readonly<Record<string, unknown>>
-  | ((nrCpus: number) => Readonly<Record<string, unknown>>);
+  Readonly<Record<string, unknown>> | ((nrCpus: number) => Readonly<Record<string, unknown>>);
 
 /** What to test. */
 export interface IpiDriverConformanceOptions {
@@ -101,6 +100,7 @@ export const DEFAULT_CONFORMANCE_SIZES: readonly number[] = Object.freeze([1, 2,
 
 /** A failed conformance check. The message says which driver, size and check, and what went wrong. */
 export class ConformanceError extends Error {
+  /** `'ConformanceError'`. */
   override readonly name = 'ConformanceError';
 
   constructor(
@@ -129,8 +129,11 @@ export interface ConformanceCheck {
 
 /** A failure from {@link runIpiDriverConformance}. */
 export interface ConformanceFailure {
+  /** The check's id. */
   readonly check: string;
+  /** Machine size. */
   readonly nrCpus: number;
+  /** The failure. */
   readonly error: ConformanceError;
 }
 
@@ -155,7 +158,8 @@ class Ctx {
 
   boot(extra: Partial<MachineOptions> = {}): Machine {
     const o = this.options;
-    const archOptions = typeof o.archOptions === 'function' ? o.archOptions(this.nrCpus) : o.archOptions;
+    const archOptions =
+      typeof o.archOptions === 'function' ? o.archOptions(this.nrCpus) : o.archOptions;
     try {
       return createMachine({ arch: o.modules, nrCpus: this.nrCpus, archOptions, ...extra });
     } catch (e) {
@@ -175,7 +179,7 @@ class Ctx {
     }
     this.fail(
       `${what}: the simulation stopped (${r.reason}): ${r.stall?.message ?? 'no report'}\n` +
-        'an IPI was lost (never delivered, or delivered to the wrong CPU) or an interrupt was never EOI\'d',
+        "an IPI was lost (never delivered, or delivered to the wrong CPU) or an interrupt was never EOI'd",
     );
   }
 }
@@ -190,9 +194,14 @@ function cpuList(cpus: readonly number[]): string {
 
 /** Runs `fn` as task code on `cpu`, then settles. */
 function onCpu(ctx: Ctx, m: Machine, cpu: number, what: string, fn: () => void): void {
-  m.sim.spawn(cpu, function* () {
-    fn();
-  }, { name: `conformance:${what}` });
+  m.sim.spawn(
+    cpu,
+    function* () {
+      fn();
+      yield m.sim.delay(0);
+    },
+    { name: `conformance:${what}` },
+  );
   ctx.settle(m, what);
 }
 
@@ -218,7 +227,10 @@ function reservable(ctx: Ctx, m: Machine): readonly IrqDomain[] {
   if (f === undefined) return m.ipiDomain === null ? [] : [m.ipiDomain];
   const domains = f(m);
   for (const d of domains) {
-    ctx.assert(m.irq.domains.domains.includes(d), () => 'reservableDomains returned a domain that is not one of this machine\'s');
+    ctx.assert(
+      m.irq.domains.domains.includes(d),
+      () => "reservableDomains returned a domain that is not one of this machine's",
+    );
   }
   return domains;
 }
@@ -232,8 +244,20 @@ function isPerCpu(d: IrqDomain): boolean {
 function reservationMasks(m: Machine, d: IrqDomain): Cpumask[] {
   const n = m.nrCpuIds;
   const masks = [Cpumask.full(n)];
-  if (n >= 2) masks.push(Cpumask.of(n, Array.from({ length: n - 1 }, (_, i) => i + 1)));
-  if (!isPerCpu(d) && n >= 3) masks.push(Cpumask.of(n, Array.from({ length: Math.ceil(n / 2) }, (_, i) => 2 * i)));
+  if (n >= 2)
+    masks.push(
+      Cpumask.of(
+        n,
+        Array.from({ length: n - 1 }, (_, i) => i + 1),
+      ),
+    );
+  if (!isPerCpu(d) && n >= 3)
+    masks.push(
+      Cpumask.of(
+        n,
+        Array.from({ length: Math.ceil(n / 2) }, (_, i) => 2 * i),
+      ),
+    );
   return masks;
 }
 
@@ -249,14 +273,21 @@ interface Reservation {
 
 function reserve(ctx: Ctx, m: Machine, d: IrqDomain, dest: ReadonlyCpumask): Reservation {
   const base = m.ipi.irqReserveIpi(d, dest);
-  ctx.assert(base > 0, () => `irqReserveIpi(${d.name}, {${dest.toString()}}) returned ${errnoName(base)}; a valid reservation must succeed`);
+  ctx.assert(
+    base > 0,
+    () =>
+      `irqReserveIpi(${d.name}, {${dest.toString()}}) returned ${errnoName(base)}; a valid reservation must succeed`,
+  );
   const perCpu = isPerCpu(d);
   const nr = perCpu ? dest.weight() : 1;
   const counts = new Map<number, Uint32Array>();
   for (let i = 0; i < nr; i++) {
     const virq = base + i;
     const desc = m.irq.irqToDesc(virq);
-    ctx.assert(desc !== null, () => `reservation {${dest.toString()}} on ${d.name}: virq ${virq} has no descriptor`);
+    ctx.assert(
+      desc !== null,
+      () => `reservation {${dest.toString()}} on ${d.name}: virq ${virq} has no descriptor`,
+    );
     const c = new Uint32Array(m.nrCpuIds);
     counts.set(virq, c);
     const handler = (irq: number): IrqReturn => {
@@ -266,14 +297,22 @@ function reserve(ctx: Ctx, m: Machine, d: IrqDomain, dest: ReadonlyCpumask): Res
     let rc: number;
     if ((desc.irqCommonData.statusFlags & IRQ_PER_CPU_DEVID) !== 0) {
       rc = m.irq.requestPercpuIrq(virq, handler, 'conformance', null);
-      if (rc === 0) dest.forEach((cpu) => { m.irq.enablePercpuIrq(virq, cpu); });
+      if (rc === 0)
+        dest.forEach((cpu) => {
+          m.irq.enablePercpuIrq(virq, cpu);
+        });
     } else {
       // A consumer of a reserved IPI picks the flow handler if the domain did not (MIPS does
       // irq_set_handler(virq, handle_percpu_irq)).
-      if (desc.handleIrq === null) m.irq.settings.irqSetHandler(virq, m.irq.flow.handlePercpuIrq, 'percpu');
+      if (desc.handleIrq === null)
+        m.irq.settings.irqSetHandler(virq, m.irq.flow.handlePercpuIrq, 'percpu');
       rc = m.irq.requestIrq(virq, handler, 0, 'conformance', null);
     }
-    ctx.assert(rc === 0, () => `requesting a handler on reserved virq ${virq} returned ${errnoName(rc)}; reserved IPIs must be requestable`);
+    ctx.assert(
+      rc === 0,
+      () =>
+        `requesting a handler on reserved virq ${virq} returned ${errnoName(rc)}; reserved IPIs must be requestable`,
+    );
   }
   return { domain: d, base, dest, perCpu, counts };
 }
@@ -284,7 +323,13 @@ function snapshot(r: Reservation): Map<number, number[]> {
 }
 
 /** Checks that exactly `expected` (virq, cpu) → +1 deliveries happened since `before`. */
-function expectDeliveries(ctx: Ctx, r: Reservation, before: Map<number, number[]>, expected: ReadonlyMap<string, number>, what: string): void {
+function expectDeliveries(
+  ctx: Ctx,
+  r: Reservation,
+  before: Map<number, number[]>,
+  expected: ReadonlyMap<string, number>,
+  what: string,
+): void {
   for (const [virq, counts] of r.counts) {
     const old = before.get(virq) as number[];
     for (let cpu = 0; cpu < counts.length; cpu++) {
@@ -292,11 +337,15 @@ function expectDeliveries(ctx: Ctx, r: Reservation, before: Map<number, number[]
       const want = expected.get(`${virq}:${cpu}`) ?? 0;
       if (got === want) continue;
       if (want === 0) {
-        ctx.fail(`${what}: CPU ${cpu} ran the handler of virq ${virq} ${got} time(s) but nothing was sent to it there (misrouted or duplicated IPI)`);
+        ctx.fail(
+          `${what}: CPU ${cpu} ran the handler of virq ${virq} ${got} time(s) but nothing was sent to it there (misrouted or duplicated IPI)`,
+        );
       }
       ctx.fail(
         `${what}: CPU ${cpu} ran the handler of virq ${virq} ${got} time(s); expected exactly ${want} ` +
-          (got < want ? '(the driver lost an IPI, or never EOI\'d an earlier one)' : '(the driver delivered an IPI twice)'),
+          (got < want
+            ? "(the driver lost an IPI, or never EOI'd an earlier one)"
+            : '(the driver delivered an IPI twice)'),
       );
     }
   }
@@ -309,13 +358,21 @@ function virqFor(r: Reservation, cpu: number): number {
 
 function destroy(ctx: Ctx, m: Machine, r: Reservation, mapcountBefore: number): void {
   const rc = m.ipi.irqDestroyIpi(r.base, r.dest);
-  ctx.assert(rc === 0, () => `irqDestroyIpi(${r.base}, {${r.dest.toString()}}) returned ${errnoName(rc)}; expected 0`);
+  ctx.assert(
+    rc === 0,
+    () => `irqDestroyIpi(${r.base}, {${r.dest.toString()}}) returned ${errnoName(rc)}; expected 0`,
+  );
   for (const virq of r.counts.keys()) {
-    ctx.assert(m.irq.irqToDesc(virq) === null, () => `irqDestroyIpi(${r.base}, {${r.dest.toString()}}) left virq ${virq} allocated (the domain's free op?)`);
+    ctx.assert(
+      m.irq.irqToDesc(virq) === null,
+      () =>
+        `irqDestroyIpi(${r.base}, {${r.dest.toString()}}) left virq ${virq} allocated (the domain's free op?)`,
+    );
   }
   ctx.assert(
     r.domain.mapcount === mapcountBefore,
-    () => `after irqDestroyIpi the domain ${r.domain.name} has mapcount ${r.domain.mapcount}; it had ${mapcountBefore} before the reservation`,
+    () =>
+      `after irqDestroyIpi the domain ${r.domain.name} has mapcount ${r.domain.mapcount}; it had ${mapcountBefore} before the reservation`,
   );
 }
 
@@ -325,14 +382,32 @@ function destroy(ctx: Ctx, m: Machine, r: Reservation, mapcountBefore: number): 
 /** `boot`: the machine builds and is ready for IPIs. */
 function checkBoot(ctx: Ctx): void {
   const m = ctx.boot();
-  ctx.assert(typeof m.arch === 'string' && m.arch !== '', () => 'Arch.name is empty; give the architecture a name');
-  ctx.assert(m.sim.interruptController.name !== 'none', () => 'no interrupt controller is attached: call machine.sim.attachInterruptController() (SimCpus) while the arch is built, or IPIs are never taken');
-  ctx.assert(m.container.isBound(SmpOps), () => 'the arch binds no SmpOps, so cross calls and reschedules cannot send IPIs; bind SmpOps in its module');
+  ctx.assert(
+    typeof m.arch === 'string' && m.arch !== '',
+    () => 'Arch.name is empty; give the architecture a name',
+  );
+  ctx.assert(
+    m.sim.interruptController.name !== 'none',
+    () =>
+      'no interrupt controller is attached: call machine.sim.attachInterruptController() (SimCpus) while the arch is built, or IPIs are never taken',
+  );
+  ctx.assert(
+    m.container.isBound(SmpOps),
+    () =>
+      'the arch binds no SmpOps, so cross calls and reschedules cannot send IPIs; bind SmpOps in its module',
+  );
   if (m.ipiDomain !== null) {
-    ctx.assert(irqDomainIsIpi(m.ipiDomain), () => `Arch.ipiDomain "${m.ipiDomain?.name ?? ''}" has neither IRQ_DOMAIN_FLAG_IPI_PER_CPU nor IRQ_DOMAIN_FLAG_IPI_SINGLE; irqReserveIpi would reject it`);
+    ctx.assert(
+      irqDomainIsIpi(m.ipiDomain),
+      () =>
+        `Arch.ipiDomain "${m.ipiDomain?.name ?? ''}" has neither IRQ_DOMAIN_FLAG_IPI_PER_CPU nor IRQ_DOMAIN_FLAG_IPI_SINGLE; irqReserveIpi would reject it`,
+    );
   }
   const splats = m.warnings.filter((w) => w.kind === 'WARN');
-  ctx.assert(splats.length === 0, () => `booting hit WARN_ON:\n${splats.map((w) => `  ${w.message}`).join('\n')}`);
+  ctx.assert(
+    splats.length === 0,
+    () => `booting hit WARN_ON:\n${splats.map((w) => `  ${w.message}`).join('\n')}`,
+  );
 }
 
 /** Every mapped level of every descriptor resolves back through its domain's reverse map. */
@@ -341,9 +416,14 @@ function checkMappings(ctx: Ctx, m: Machine, when: string): void {
     if (!irqDomainIsIpi(d)) continue;
     ctx.assert(
       !(irqDomainIsIpiPerCpu(d) && irqDomainIsIpiSingle(d)),
-      () => `${when}: domain "${d.name}" sets both IRQ_DOMAIN_FLAG_IPI_PER_CPU and IRQ_DOMAIN_FLAG_IPI_SINGLE; the core treats it as SINGLE, set exactly one`,
+      () =>
+        `${when}: domain "${d.name}" sets both IRQ_DOMAIN_FLAG_IPI_PER_CPU and IRQ_DOMAIN_FLAG_IPI_SINGLE; the core treats it as SINGLE, set exactly one`,
     );
-    ctx.assert(d.busToken === DOMAIN_BUS_IPI, () => `${when}: IPI domain "${d.name}" has bus token ${d.busToken}; call irqDomainUpdateBusToken(domain, DOMAIN_BUS_IPI) so it can be found as an IPI domain`);
+    ctx.assert(
+      d.busToken === DOMAIN_BUS_IPI,
+      () =>
+        `${when}: IPI domain "${d.name}" has bus token ${d.busToken}; call irqDomainUpdateBusToken(domain, DOMAIN_BUS_IPI) so it can be found as an IPI domain`,
+    );
   }
   for (const virq of m.irq.descs.allocatedIrqs()) {
     const desc = m.irq.irqToDesc(virq);
@@ -354,13 +434,15 @@ function checkMappings(ctx: Ctx, m: Machine, when: string): void {
       const back = m.irq.irqFindMapping(d, level.hwirq);
       ctx.assert(
         back === virq,
-        () => `${when}: virq ${virq} has hwirq ${level.hwirq} in domain "${d.name}", but that hwirq maps back to virq ${back}; two virqs share a hwirq (the alloc op must give each virq its own)`,
+        () =>
+          `${when}: virq ${virq} has hwirq ${level.hwirq} in domain "${d.name}", but that hwirq maps back to virq ${back}; two virqs share a hwirq (the alloc op must give each virq its own)`,
       );
       if (irqDomainIsIpi(d) && level === desc.irqData) {
         const chip: IrqChip | null = level.chip;
         ctx.assert(
           chip?.ipiSendSingle !== undefined || chip?.ipiSendMask !== undefined,
-          () => `${when}: virq ${virq} of IPI domain "${d.name}" has chip "${chip?.name ?? 'null'}" with neither ipiSendSingle nor ipiSendMask`,
+          () =>
+            `${when}: virq ${virq} of IPI domain "${d.name}" has chip "${chip?.name ?? 'null'}" with neither ipiSendSingle nor ipiSendMask`,
         );
       }
     }
@@ -382,29 +464,46 @@ function checkDomainLayout(ctx: Ctx): void {
       for (let cpu = 0; cpu < m.nrCpuIds; cpu++) {
         const hwirq = m.ipi.ipiGetHwirq(r.base, cpu);
         if (!dest.testCpu(cpu)) {
-          ctx.assert(hwirq === INVALID_HWIRQ, () => `${where}: ipiGetHwirq(${r.base}, ${cpu}) is ${hwirq} for a CPU outside the reservation; expected INVALID_HWIRQ`);
+          ctx.assert(
+            hwirq === INVALID_HWIRQ,
+            () =>
+              `${where}: ipiGetHwirq(${r.base}, ${cpu}) is ${hwirq} for a CPU outside the reservation; expected INVALID_HWIRQ`,
+          );
           continue;
         }
-        ctx.assert(hwirq !== INVALID_HWIRQ, () => `${where}: ipiGetHwirq(${r.base}, ${cpu}) is INVALID_HWIRQ for a CPU of the reservation`);
+        ctx.assert(
+          hwirq !== INVALID_HWIRQ,
+          () =>
+            `${where}: ipiGetHwirq(${r.base}, ${cpu}) is INVALID_HWIRQ for a CPU of the reservation`,
+        );
         const own = m.irq.irqToDesc(virqFor(r, cpu))?.irqData.hwirq;
-        ctx.assert(hwirq === own, () => `${where}: ipiGetHwirq(${r.base}, ${cpu}) is ${hwirq} but CPU ${cpu}'s virq ${virqFor(r, cpu)} has hwirq ${String(own)}`);
+        ctx.assert(
+          hwirq === own,
+          () =>
+            `${where}: ipiGetHwirq(${r.base}, ${cpu}) is ${hwirq} but CPU ${cpu}'s virq ${virqFor(r, cpu)} has hwirq ${String(own)}`,
+        );
         if (r.perCpu) {
           const other = seen.get(hwirq);
           ctx.assert(
             other === undefined,
-            () => `${where}: ipiGetHwirq(${r.base}, cpu) is ${hwirq} for both CPU ${other} and CPU ${cpu}; a per-CPU IPI domain must give each CPU its own hwirq`,
+            () =>
+              `${where}: ipiGetHwirq(${r.base}, cpu) is ${hwirq} for both CPU ${other} and CPU ${cpu}; a per-CPU IPI domain must give each CPU its own hwirq`,
           );
           seen.set(hwirq, cpu);
         } else {
           ctx.assert(
             seen.size === 0 || seen.has(hwirq),
-            () => `${where}: ipiGetHwirq(${r.base}, ${cpu}) is ${hwirq} but CPU ${[...seen.values()][0]} got ${[...seen.keys()][0]}; a SINGLE IPI domain has one hwirq for all CPUs`,
+            () =>
+              `${where}: ipiGetHwirq(${r.base}, ${cpu}) is ${hwirq} but CPU ${[...seen.values()][0]} got ${[...seen.keys()][0]}; a SINGLE IPI domain has one hwirq for all CPUs`,
           );
           seen.set(hwirq, cpu);
         }
       }
       const expected = r.perCpu ? dest.weight() : 1;
-      ctx.assert(r.counts.size === expected, () => `${where}: ${r.counts.size} virqs; expected ${expected}`);
+      ctx.assert(
+        r.counts.size === expected,
+        () => `${where}: ${r.counts.size} virqs; expected ${expected}`,
+      );
       destroy(ctx, m, r, before);
     }
   }
@@ -432,7 +531,10 @@ function checkReservedDelivery(ctx: Ctx): void {
         expectDeliveries(ctx, r, before, new Map([[`${virqFor(r, cpu)}:${cpu}`, 1]]), what);
       }
       // Mask sends: the whole reservation, then every other CPU of it.
-      const alternate = Cpumask.of(m.nrCpuIds, dest.toArray().filter((_, i) => i % 2 === 0));
+      const alternate = Cpumask.of(
+        m.nrCpuIds,
+        dest.toArray().filter((_, i) => i % 2 === 0),
+      );
       for (const mask of [dest, alternate]) {
         const before = snapshot(r);
         let rc = 0;
@@ -469,7 +571,8 @@ function checkCrossCallDelivery(ctx: Ctx): void {
     m.sim.spawn(s, function* () {
       for (let t = 0; t < n; t++) {
         const rc = yield* m.smp.smpCallFunctionSingle(t, record, `${s}->${t}`, true);
-        if (rc !== 0) rcs.push(`smpCallFunctionSingle(${t}) from CPU ${s} returned ${errnoName(rc)}`);
+        if (rc !== 0)
+          rcs.push(`smpCallFunctionSingle(${t}) from CPU ${s} returned ${errnoName(rc)}`);
       }
     });
   }
@@ -479,31 +582,56 @@ function checkCrossCallDelivery(ctx: Ctx): void {
   for (let s = 0; s < n; s++) {
     for (let t = 0; t < n; t++) {
       const got = ran[s * n + t];
-      ctx.assert(got === 1, () => `smpCallFunctionSingle(${t}, …, wait) from CPU ${s} ran ${got} time(s) on CPU ${t}; expected exactly once`);
+      ctx.assert(
+        got === 1,
+        () =>
+          `smpCallFunctionSingle(${t}, …, wait) from CPU ${s} ran ${got} time(s) on CPU ${t}; expected exactly once`,
+      );
     }
   }
   // onEachCpu(wait) from every CPU, and smpCallFunctionMany(all, wait) from CPU 0.
   const each = new Uint32Array(n * n);
   for (let s = 0; s < n; s++) {
     m.sim.spawn(s, function* () {
-      yield* m.smp.onEachCpu((info) => { each[(info as number) * n + m.sim.smpProcessorId()]++; }, s, true);
+      yield* m.smp.onEachCpu(
+        (info) => {
+          each[(info as number) * n + m.sim.smpProcessorId()]++;
+        },
+        s,
+        true,
+      );
     });
   }
   ctx.settle(m, 'onEachCpu(func, info, true) from every CPU');
   for (let s = 0; s < n; s++) {
     for (let t = 0; t < n; t++) {
       const got = each[s * n + t];
-      ctx.assert(got === 1, () => `onEachCpu(…, wait) from CPU ${s} ran ${got} time(s) on CPU ${t}; expected exactly once`);
+      ctx.assert(
+        got === 1,
+        () =>
+          `onEachCpu(…, wait) from CPU ${s} ran ${got} time(s) on CPU ${t}; expected exactly once`,
+      );
     }
   }
   const many = new Uint32Array(n);
   m.sim.spawn(0, function* () {
-    yield* m.smp.smpCallFunctionMany(Cpumask.full(n), () => { many[m.sim.smpProcessorId()]++; }, null, true);
+    yield* m.smp.smpCallFunctionMany(
+      Cpumask.full(n),
+      () => {
+        many[m.sim.smpProcessorId()]++;
+      },
+      null,
+      true,
+    );
   });
   ctx.settle(m, 'smpCallFunctionMany(all CPUs, func, info, true) from CPU 0');
   for (let t = 0; t < n; t++) {
     const want = t === 0 ? 0 : 1;
-    ctx.assert(many[t] === want, () => `smpCallFunctionMany(all, …, wait) from CPU 0 ran ${many[t]} time(s) on CPU ${t}; expected ${want}`);
+    ctx.assert(
+      many[t] === want,
+      () =>
+        `smpCallFunctionMany(all, …, wait) from CPU 0 ran ${many[t]} time(s) on CPU ${t}; expected ${want}`,
+    );
   }
   // Reschedule IPIs, one at a time: exactly the target takes it.
   for (let t = 0; t < n; t++) {
@@ -517,9 +645,17 @@ function checkCrossCallDelivery(ctx: Ctx): void {
     for (let c = 0; c < n; c++) {
       const got = m.sched.schedulerIpis[c] - ipis[c];
       const want = c === t ? 1 : 0;
-      ctx.assert(got === want, () => `smpSendReschedule(${t}) from CPU ${s}: scheduler_ipi() ran ${got} time(s) on CPU ${c}; expected ${want}`);
+      ctx.assert(
+        got === want,
+        () =>
+          `smpSendReschedule(${t}) from CPU ${s}: scheduler_ipi() ran ${got} time(s) on CPU ${c}; expected ${want}`,
+      );
       const took = m.sim.cpu(c).irqCount - irqs[c];
-      ctx.assert(c === t ? took >= 1 : took === 0, () => `smpSendReschedule(${t}) from CPU ${s}: CPU ${c} took ${took} interrupt(s)${c === t ? '' : ' though the IPI was not for it'}`);
+      ctx.assert(
+        c === t ? took >= 1 : took === 0,
+        () =>
+          `smpSendReschedule(${t}) from CPU ${s}: CPU ${c} took ${took} interrupt(s)${c === t ? '' : ' though the IPI was not for it'}`,
+      );
     }
   }
 }
@@ -545,15 +681,20 @@ function checkCoalescing(ctx: Ctx): void {
       for (let k = 0; k < rounds; k++) expected.push(`${s}:${t}:async${k}`);
       expected.push(`${s}:${t}:sync`);
     }
-    for (let k = 0; k < 3; k++) expected.push(...Array.from({ length: n }, (_, t) => `${s}:${t}:each${k}`));
+    for (let k = 0; k < 3; k++)
+      expected.push(...Array.from({ length: n }, (_, t) => `${s}:${t}:each${k}`));
   }
   for (let s = 0; s < n; s++) {
     m.sim.spawn(s, function* (): SimTask<void> {
       for (let k = 0; k < rounds; k++) {
         for (let t = 0; t < n; t++) {
           if (t === s) continue;
-          const rc = m.smp.smpCallFunctionSingleAsync(t, new CallSingleData(fn, `${s}:${t}:async${k}`));
-          if (rc !== 0) bad.push(`smpCallFunctionSingleAsync(${t}) from CPU ${s} returned ${errnoName(rc)}`);
+          const rc = m.smp.smpCallFunctionSingleAsync(
+            t,
+            new CallSingleData(fn, `${s}:${t}:async${k}`),
+          );
+          if (rc !== 0)
+            bad.push(`smpCallFunctionSingleAsync(${t}) from CPU ${s} returned ${errnoName(rc)}`);
         }
         // Let some of the IPIs land while more calls are queued behind them.
         if (k % 2 === 1) yield m.sim.delay(50 * (s + 1));
@@ -561,24 +702,41 @@ function checkCoalescing(ctx: Ctx): void {
       for (let t = 0; t < n; t++) {
         if (t === s) continue;
         const rc = yield* m.smp.smpCallFunctionSingle(t, fn, `${s}:${t}:sync`, true);
-        if (rc !== 0) bad.push(`smpCallFunctionSingle(${t}, wait) from CPU ${s} returned ${errnoName(rc)}`);
+        if (rc !== 0)
+          bad.push(`smpCallFunctionSingle(${t}, wait) from CPU ${s} returned ${errnoName(rc)}`);
       }
       for (let k = 0; k < 3; k++) {
         // Asynchronous on_each_cpu: each call re-locks the same per-target csds.
-        yield* m.smp.onEachCpu((info) => {
-          fn(`${info as string}:${m.sim.smpProcessorId()}:each${k}`);
-        }, String(s), k === 2);
+        yield* m.smp.onEachCpu(
+          (info) => {
+            fn(`${info as string}:${m.sim.smpProcessorId()}:each${k}`);
+          },
+          String(s),
+          k === 2,
+        );
       }
     });
   }
-  ctx.settle(m, `${rounds} rounds of smpCallFunctionSingleAsync to every other CPU, then synchronous calls, from every CPU at once`);
+  ctx.settle(
+    m,
+    `${rounds} rounds of smpCallFunctionSingleAsync to every other CPU, then synchronous calls, from every CPU at once`,
+  );
   ctx.assert(bad.length === 0, () => bad.slice(0, 5).join('; '));
   const missing = expected.filter((key) => ran.get(key) !== 1);
   ctx.assert(
     missing.length === 0,
-    () => `calls that did not run exactly once (sender:target:call = runs): ${missing.slice(0, 8).map((key) => `${key}=${ran.get(key) ?? 0}`).join(', ')}${missing.length > 8 ? `, … (${missing.length} in all)` : ''}; a coalesced IPI lost a cross call`,
+    () =>
+      `calls that did not run exactly once (sender:target:call = runs): ${missing
+        .slice(0, 8)
+        .map((key) => `${key}=${ran.get(key) ?? 0}`)
+        .join(
+          ', ',
+        )}${missing.length > 8 ? `, … (${missing.length} in all)` : ''}; a coalesced IPI lost a cross call`,
   );
-  ctx.assert(ran.size === expected.length, () => `${ran.size - expected.length} unexpected calls ran`);
+  ctx.assert(
+    ran.size === expected.length,
+    () => `${ran.size - expected.length} unexpected calls ran`,
+  );
   // Reschedule floods coalesce but never vanish.
   for (let t = 0; t < n; t++) {
     const s = otherOnline(m, t);
@@ -588,7 +746,11 @@ function checkCoalescing(ctx: Ctx): void {
       for (let k = 0; k < 4; k++) m.sched.smpSendReschedule(t);
     });
     const got = m.sched.schedulerIpis[t] - before;
-    ctx.assert(got >= 1 && got <= 4, () => `4 back-to-back smpSendReschedule(${t}) from CPU ${s} ran scheduler_ipi() ${got} time(s) on CPU ${t}; expected 1 to 4`);
+    ctx.assert(
+      got >= 1 && got <= 4,
+      () =>
+        `4 back-to-back smpSendReschedule(${t}) from CPU ${s} ran scheduler_ipi() ${got} time(s) on CPU ${t}; expected 1 to 4`,
+    );
   }
 }
 
@@ -600,14 +762,23 @@ interface ProtocolEvent {
   readonly id: number;
 }
 
-function wrapMethod(obj: object, key: string, wrap: (orig: (...args: never[]) => unknown) => (...args: never[]) => unknown): boolean {
+function wrapMethod(
+  obj: object,
+  key: string,
+  wrap: (orig: (...args: never[]) => unknown) => (...args: never[]) => unknown,
+): boolean {
   const o = obj as Record<string, unknown>;
   const orig = o[key];
   if (typeof orig !== 'function' || !Object.isExtensible(obj)) return false;
   const desc = Object.getOwnPropertyDescriptor(obj, key);
   if (desc !== undefined && desc.writable !== true && desc.configurable !== true) return false;
   const bound = (orig as (...args: never[]) => unknown).bind(obj);
-  Object.defineProperty(obj, key, { value: wrap(bound), writable: true, configurable: true, enumerable: false });
+  Object.defineProperty(obj, key, {
+    value: wrap(bound),
+    writable: true,
+    configurable: true,
+    enumerable: false,
+  });
   return true;
 }
 
@@ -638,21 +809,37 @@ function checkAckEoiOrder(ctx: Ctx): void {
       orig(...args);
       log.push({ kind: 'dispatch-end', cpu, id: h });
     });
-  ctx.assert(wrapped, () => `interrupt controller "${intc.name}" is frozen; the kit must observe acknowledge() and dispatch()`);
+  ctx.assert(
+    wrapped,
+    () =>
+      `interrupt controller "${intc.name}" is frozen; the kit must observe acknowledge() and dispatch()`,
+  );
   const eoiChips = new Set<IrqChip>();
   const ackChips = new Set<IrqChip>();
   for (const virq of m.irq.descs.allocatedIrqs()) {
-    for (let level: IrqData | null = m.irq.irqToDesc(virq)?.irqData ?? null; level !== null; level = level.parentData) {
+    for (
+      let level: IrqData | null = m.irq.irqToDesc(virq)?.irqData ?? null;
+      level !== null;
+      level = level.parentData
+    ) {
       const chip = level.chip;
       if (chip === null) continue;
-      if (!eoiChips.has(chip) && wrapMethod(chip, 'irqEoi', (orig) => (...args) => {
-        log.push({ kind: 'chip-eoi', cpu: cur(), id: (args[0] as unknown as IrqData).irq });
-        return orig(...args);
-      })) eoiChips.add(chip);
-      if (!ackChips.has(chip) && wrapMethod(chip, 'irqAck', (orig) => (...args) => {
-        log.push({ kind: 'chip-ack', cpu: cur(), id: (args[0] as unknown as IrqData).irq });
-        return orig(...args);
-      })) ackChips.add(chip);
+      if (
+        !eoiChips.has(chip) &&
+        wrapMethod(chip, 'irqEoi', (orig) => (...args) => {
+          log.push({ kind: 'chip-eoi', cpu: cur(), id: (args[0] as unknown as IrqData).irq });
+          return orig(...args);
+        })
+      )
+        eoiChips.add(chip);
+      if (
+        !ackChips.has(chip) &&
+        wrapMethod(chip, 'irqAck', (orig) => (...args) => {
+          log.push({ kind: 'chip-ack', cpu: cur(), id: (args[0] as unknown as IrqData).irq });
+          return orig(...args);
+        })
+      )
+        ackChips.add(chip);
     }
   }
   m.irq.flow.addObserver({
@@ -674,50 +861,80 @@ function checkAckEoiOrder(ctx: Ctx): void {
   const open = new Map<number, { h: number; events: ProtocolEvent[] }>();
   const lastAck = new Map<number, number>();
   const checkSegment = (cpu: number, events: readonly ProtocolEvent[]): void => {
-    const ids = new Set(events.filter((e) => e.kind === 'entry' || e.kind === 'chip-eoi' || e.kind === 'chip-ack').map((e) => e.id));
+    const ids = new Set(
+      events
+        .filter((e) => e.kind === 'entry' || e.kind === 'chip-eoi' || e.kind === 'chip-ack')
+        .map((e) => e.id),
+    );
     for (const virq of ids) {
       const chip = chipOf(virq);
       const needsEoi = chip !== null && eoiChips.has(chip);
       let state: 'idle' | 'acked' | 'running' | 'done' = 'idle';
-      const seq = events.filter((e) => e.id === virq && e.kind !== 'dispatch' && e.kind !== 'dispatch-end' && e.kind !== 'ack');
+      const seq = events.filter(
+        (e) =>
+          e.id === virq && e.kind !== 'dispatch' && e.kind !== 'dispatch-end' && e.kind !== 'ack',
+      );
       for (let i = 0; i < seq.length; i++) {
         const e = seq[i];
         if (e.kind === 'chip-ack') {
-          ctx.assert(state !== 'running', () => `CPU ${cpu}: the chip acked virq ${virq} while its handler was running`);
+          ctx.assert(
+            state !== 'running',
+            () => `CPU ${cpu}: the chip acked virq ${virq} while its handler was running`,
+          );
           state = 'acked';
         } else if (e.kind === 'entry') {
           ctx.assert(
             !(state === 'done' && needsEoi),
-            () => `CPU ${cpu}: virq ${virq}'s handler ran again before the chip's EOI of the previous one`,
+            () =>
+              `CPU ${cpu}: virq ${virq}'s handler ran again before the chip's EOI of the previous one`,
           );
           state = 'running';
         } else if (e.kind === 'exit') {
           state = 'done';
         } else {
-          ctx.assert(state !== 'running', () => `CPU ${cpu}: EOI of virq ${virq} while its handler was still running`);
+          ctx.assert(
+            state !== 'running',
+            () => `CPU ${cpu}: EOI of virq ${virq} while its handler was still running`,
+          );
           ctx.assert(
             !(state !== 'done' && seq.slice(i + 1).some((x) => x.kind === 'entry')),
-            () => `CPU ${cpu}: EOI of virq ${virq} before its handler ran (EOI must come after the handler)`,
+            () =>
+              `CPU ${cpu}: EOI of virq ${virq} before its handler ran (EOI must come after the handler)`,
           );
           state = 'idle';
         }
       }
-      ctx.assert(!(state === 'done' && needsEoi), () => `CPU ${cpu}: no EOI of virq ${virq} (chip "${chip?.name ?? ''}") after its handler ran`);
+      ctx.assert(
+        !(state === 'done' && needsEoi),
+        () =>
+          `CPU ${cpu}: no EOI of virq ${virq} (chip "${chip?.name ?? ''}") after its handler ran`,
+      );
       const acks = seq.filter((e) => e.kind === 'chip-ack').length;
       const entries = seq.filter((e) => e.kind === 'entry').length;
       if (chip !== null && ackChips.has(chip) && entries > 0) {
-        ctx.assert(acks >= entries, () => `CPU ${cpu}: virq ${virq}'s handler ran ${entries} time(s) but its chip acked it ${acks} time(s)`);
+        ctx.assert(
+          acks >= entries,
+          () =>
+            `CPU ${cpu}: virq ${virq}'s handler ran ${entries} time(s) but its chip acked it ${acks} time(s)`,
+        );
       }
     }
   };
   for (const e of log) {
     if (e.kind === 'ack') {
-      ctx.assert(!open.has(e.cpu), () => `CPU ${e.cpu}: the controller was acknowledged again while handling interrupt ${open.get(e.cpu)?.h ?? -1}`);
+      ctx.assert(
+        !open.has(e.cpu),
+        () =>
+          `CPU ${e.cpu}: the controller was acknowledged again while handling interrupt ${open.get(e.cpu)?.h ?? -1}`,
+      );
       lastAck.set(e.cpu, e.id);
       continue;
     }
     if (e.kind === 'dispatch') {
-      ctx.assert(lastAck.get(e.cpu) === e.id, () => `CPU ${e.cpu}: dispatch of ${e.id} without an acknowledge that returned it`);
+      ctx.assert(
+        lastAck.get(e.cpu) === e.id,
+        () => `CPU ${e.cpu}: dispatch of ${e.id} without an acknowledge that returned it`,
+      );
       lastAck.delete(e.cpu);
       open.set(e.cpu, { h: e.id, events: [] });
       continue;
@@ -729,22 +946,35 @@ function checkAckEoiOrder(ctx: Ctx): void {
       continue;
     }
     const seg = e.cpu >= 0 ? open.get(e.cpu) : undefined;
-    const what = e.kind === 'entry' || e.kind === 'exit' ? 'the handler' : e.kind === 'chip-eoi' ? 'an EOI' : 'a chip ack';
+    const what =
+      e.kind === 'entry' || e.kind === 'exit'
+        ? 'the handler'
+        : e.kind === 'chip-eoi'
+          ? 'an EOI'
+          : 'a chip ack';
     ctx.assert(
       seg !== undefined,
-      () => `${what} of virq ${e.id} ran ${e.cpu < 0 ? 'outside any CPU' : `on CPU ${e.cpu} outside an interrupt the controller delivered`}; IPIs must be handled in the target CPU's interrupt entry (InterruptController.dispatch)`,
+      () =>
+        `${what} of virq ${e.id} ran ${e.cpu < 0 ? 'outside any CPU' : `on CPU ${e.cpu} outside an interrupt the controller delivered`}; IPIs must be handled in the target CPU's interrupt entry (InterruptController.dispatch)`,
     );
     seg.events.push(e);
   }
   for (let cpu = 0; cpu < n; cpu++) {
     if (!m.cpuOnlineMask.testCpu(cpu)) continue;
     const left = intc.pendingCount(cpu);
-    ctx.assert(left === 0, () => `CPU ${cpu} still has ${left} interrupt(s) pending after everything settled`);
+    ctx.assert(
+      left === 0,
+      () => `CPU ${cpu} still has ${left} interrupt(s) pending after everything settled`,
+    );
   }
   for (const r of reservations) {
     r.dest.forEach((cpu) => {
       const got = (r.counts.get(virqFor(r, cpu)) as Uint32Array)[cpu];
-      ctx.assert(got >= 1 && got <= n, () => `${n} concurrent ipiSendMask(${r.base}, all) ran the handler ${got} time(s) on CPU ${cpu}; expected 1 to ${n} (sends may coalesce, but not vanish)`);
+      ctx.assert(
+        got >= 1 && got <= n,
+        () =>
+          `${n} concurrent ipiSendMask(${r.base}, all) ran the handler ${got} time(s) on CPU ${cpu}; expected 1 to ${n} (sends may coalesce, but not vanish)`,
+      );
     });
   }
 }
@@ -759,7 +989,9 @@ function checkOfflineCpus(ctx: Ctx): void {
   {
     const m = ctx.boot({ onlineCpus: online });
     const runs = new Uint32Array(n);
-    const count = (): void => { runs[m.sim.smpProcessorId()]++; };
+    const count = (): void => {
+      runs[m.sim.smpProcessorId()]++;
+    };
     let rc = 0;
     m.sim.spawn(0, function* () {
       rc = yield* m.smp.smpCallFunctionSingle(off, count, null, true);
@@ -767,20 +999,36 @@ function checkOfflineCpus(ctx: Ctx): void {
       yield* m.smp.smpCallFunctionMany(Cpumask.full(n), count, null, true);
     });
     ctx.settle(m, `cross calls with CPU ${off} offline since boot`);
-    ctx.assert(rc === -Errno.ENXIO, () => `smpCallFunctionSingle(${off}) to an offline CPU returned ${errnoName(rc)}; expected -ENXIO`);
-    ctx.assert(runs[off] === 0 && m.sim.cpu(off).irqCount === 0, () => `offline CPU ${off} ran ${runs[off]} call(s) and took ${m.sim.cpu(off).irqCount} interrupt(s)`);
+    ctx.assert(
+      rc === -Errno.ENXIO,
+      () =>
+        `smpCallFunctionSingle(${off}) to an offline CPU returned ${errnoName(rc)}; expected -ENXIO`,
+    );
+    ctx.assert(
+      runs[off] === 0 && m.sim.cpu(off).irqCount === 0,
+      () =>
+        `offline CPU ${off} ran ${runs[off]} call(s) and took ${m.sim.cpu(off).irqCount} interrupt(s)`,
+    );
     for (let c = 0; c < off; c++) {
       const want = c === 0 ? 1 : 2;
-      ctx.assert(runs[c] === want, () => `with CPU ${off} offline, CPU ${c} ran ${runs[c]} call(s); expected ${want}`);
+      ctx.assert(
+        runs[c] === want,
+        () => `with CPU ${off} offline, CPU ${c} ran ${runs[c]} call(s); expected ${want}`,
+      );
     }
-    ctx.assert(m.warnings.length === 0, () => `warnings: ${m.warnings.map((w) => w.message).join('; ')}`);
+    ctx.assert(
+      m.warnings.length === 0,
+      () => `warnings: ${m.warnings.map((w) => w.message).join('; ')}`,
+    );
   }
   // Hot-unplug and back.
   {
     const m = ctx.boot();
     const runs = new Uint32Array(n);
     const ranOn = (c: number): number => runs[c];
-    const count = (): void => { runs[m.sim.smpProcessorId()]++; };
+    const count = (): void => {
+      runs[m.sim.smpProcessorId()]++;
+    };
     m.sim.cpuDown(off);
     ctx.settle(m, `cpuDown(${off})`);
     let rc = 0;
@@ -789,7 +1037,11 @@ function checkOfflineCpus(ctx: Ctx): void {
       yield* m.smp.onEachCpu(count, null, true);
     });
     ctx.settle(m, `cross calls after cpuDown(${off})`);
-    ctx.assert(rc === -Errno.ENXIO && runs[off] === 0, () => `after cpuDown(${off}): smpCallFunctionSingle returned ${errnoName(rc)} and CPU ${off} ran ${runs[off]} call(s); expected -ENXIO and none`);
+    ctx.assert(
+      rc === -Errno.ENXIO && runs[off] === 0,
+      () =>
+        `after cpuDown(${off}): smpCallFunctionSingle returned ${errnoName(rc)} and CPU ${off} ran ${runs[off]} call(s); expected -ENXIO and none`,
+    );
     m.sim.cpuUp(off);
     ctx.settle(m, `cpuUp(${off})`);
     const before = m.sched.schedulerIpis[off];
@@ -799,11 +1051,24 @@ function checkOfflineCpus(ctx: Ctx): void {
       yield* m.smp.onEachCpu(count, null, true);
       m.sched.smpSendReschedule(off);
     });
-    ctx.settle(m, `cross calls to CPU ${off} after it came back online (does the driver re-enable its IPIs?)`);
-    ctx.assert(rcBack === 0, () => `smpCallFunctionSingle(${off}) after cpuUp returned ${errnoName(rcBack)}`);
+    ctx.settle(
+      m,
+      `cross calls to CPU ${off} after it came back online (does the driver re-enable its IPIs?)`,
+    );
+    ctx.assert(
+      rcBack === 0,
+      () => `smpCallFunctionSingle(${off}) after cpuUp returned ${errnoName(rcBack)}`,
+    );
     const back = ranOn(off);
-    ctx.assert(back === 2, () => `CPU ${off} ran ${back} call(s) after coming back online; expected 2 (its earlier count was 0)`);
-    ctx.assert(m.sched.schedulerIpis[off] - before === 1, () => `CPU ${off} did not take the reschedule IPI after coming back online`);
+    ctx.assert(
+      back === 2,
+      () =>
+        `CPU ${off} ran ${back} call(s) after coming back online; expected 2 (its earlier count was 0)`,
+    );
+    ctx.assert(
+      m.sched.schedulerIpis[off] - before === 1,
+      () => `CPU ${off} did not take the reschedule IPI after coming back online`,
+    );
   }
 }
 
@@ -831,27 +1096,69 @@ function checkBadArguments(ctx: Ctx): void {
     onCpu(ctx, m, 0, what, () => {
       rc = call();
     });
-    ctx.assert(rc === want, () => `${what} returned ${rc === INVALID_HWIRQ ? 'INVALID_HWIRQ' : errnoName(rc)}; expected ${want === INVALID_HWIRQ ? 'INVALID_HWIRQ' : errnoName(want)}`);
+    ctx.assert(
+      rc === want,
+      () =>
+        `${what} returned ${rc === INVALID_HWIRQ ? 'INVALID_HWIRQ' : errnoName(rc)}; expected ${want === INVALID_HWIRQ ? 'INVALID_HWIRQ' : errnoName(want)}`,
+    );
     const after = machineState(m);
-    ctx.assert(after === before, () => `${what} was rejected but changed the machine:\n  before ${before}\n  after  ${after}`);
+    ctx.assert(
+      after === before,
+      () => `${what} was rejected but changed the machine:\n  before ${before}\n  after  ${after}`,
+    );
     const took = irqCounts().map((v, c) => v - irqs[c]);
-    ctx.assert(took.every((v) => v === 0), () => `${what} was rejected but CPUs ${cpuList(took.flatMap((v, c) => (v > 0 ? [c] : [])))} took interrupts`);
+    ctx.assert(
+      took.every((v) => v === 0),
+      () =>
+        `${what} was rejected but CPUs ${cpuList(took.flatMap((v, c) => (v > 0 ? [c] : [])))} took interrupts`,
+    );
   };
   for (const d of reservable(ctx, m)) {
-    expectRejected(`irqReserveIpi(${d.name}, {})`, () => m.ipi.irqReserveIpi(d, new Cpumask(n)), -Errno.EINVAL);
+    expectRejected(
+      `irqReserveIpi(${d.name}, {})`,
+      () => m.ipi.irqReserveIpi(d, new Cpumask(n)),
+      -Errno.EINVAL,
+    );
     if (isPerCpu(d) && n >= 3) {
-      expectRejected(`irqReserveIpi(${d.name}, {0,2}) on a per-CPU domain`, () => m.ipi.irqReserveIpi(d, Cpumask.of(n, [0, 2])), -Errno.EINVAL);
+      expectRejected(
+        `irqReserveIpi(${d.name}, {0,2}) on a per-CPU domain`,
+        () => m.ipi.irqReserveIpi(d, Cpumask.of(n, [0, 2])),
+        -Errno.EINVAL,
+      );
     }
     if (n < 2) continue;
-    const dest = Cpumask.of(n, Array.from({ length: n - 1 }, (_, i) => i + 1));
+    const dest = Cpumask.of(
+      n,
+      Array.from({ length: n - 1 }, (_, i) => i + 1),
+    );
     const r = reserve(ctx, m, d, dest);
     const before = snapshot(r);
     const all = Cpumask.full(n);
-    expectRejected(`ipiSendSingle(${r.base}, 0) to a CPU outside the reservation`, () => m.ipi.ipiSendSingle(r.base, 0), -Errno.EINVAL);
-    expectRejected(`ipiSendSingle(${r.base}, ${n}) to CPU nr_cpu_ids`, () => m.ipi.ipiSendSingle(r.base, n), -Errno.EINVAL);
-    expectRejected(`ipiSendMask(${r.base}, all CPUs) beyond the reservation`, () => m.ipi.ipiSendMask(r.base, all), -Errno.EINVAL);
-    expectRejected(`ipiGetHwirq(${r.base}, 0) for a CPU outside the reservation`, () => m.ipi.ipiGetHwirq(r.base, 0), INVALID_HWIRQ);
-    expectRejected(`irqDestroyIpi(${r.base}, all CPUs) beyond the reservation`, () => m.ipi.irqDestroyIpi(r.base, all), -Errno.EINVAL);
+    expectRejected(
+      `ipiSendSingle(${r.base}, 0) to a CPU outside the reservation`,
+      () => m.ipi.ipiSendSingle(r.base, 0),
+      -Errno.EINVAL,
+    );
+    expectRejected(
+      `ipiSendSingle(${r.base}, ${n}) to CPU nr_cpu_ids`,
+      () => m.ipi.ipiSendSingle(r.base, n),
+      -Errno.EINVAL,
+    );
+    expectRejected(
+      `ipiSendMask(${r.base}, all CPUs) beyond the reservation`,
+      () => m.ipi.ipiSendMask(r.base, all),
+      -Errno.EINVAL,
+    );
+    expectRejected(
+      `ipiGetHwirq(${r.base}, 0) for a CPU outside the reservation`,
+      () => m.ipi.ipiGetHwirq(r.base, 0),
+      INVALID_HWIRQ,
+    );
+    expectRejected(
+      `irqDestroyIpi(${r.base}, all CPUs) beyond the reservation`,
+      () => m.ipi.irqDestroyIpi(r.base, all),
+      -Errno.EINVAL,
+    );
     expectRejected('irqDestroyIpi(0, …)', () => m.ipi.irqDestroyIpi(0, dest), -Errno.EINVAL);
     expectDeliveries(ctx, r, before, new Map(), 'after the rejected sends');
   }
@@ -867,10 +1174,19 @@ function checkBadArguments(ctx: Ctx): void {
       rc = yield* m.smp.smpCallFunctionSingle(cpu, fn, null, true);
     });
     ctx.settle(m, `smpCallFunctionSingle(${cpu})`);
-    ctx.assert(rc === -Errno.ENXIO, () => `smpCallFunctionSingle(${cpu}) returned ${errnoName(rc)}; expected -ENXIO`);
+    ctx.assert(
+      rc === -Errno.ENXIO,
+      () => `smpCallFunctionSingle(${cpu}) returned ${errnoName(rc)}; expected -ENXIO`,
+    );
     ctx.assert(count.runs === 0, () => `smpCallFunctionSingle(${cpu}) ran the function`);
-    ctx.assert(machineState(m) === before, () => `smpCallFunctionSingle(${cpu}) was rejected but changed the machine`);
-    ctx.assert(irqCounts().every((v, c) => v === irqs[c]), () => `smpCallFunctionSingle(${cpu}) was rejected but some CPU took an interrupt`);
+    ctx.assert(
+      machineState(m) === before,
+      () => `smpCallFunctionSingle(${cpu}) was rejected but changed the machine`,
+    );
+    ctx.assert(
+      irqCounts().every((v, c) => v === irqs[c]),
+      () => `smpCallFunctionSingle(${cpu}) was rejected but some CPU took an interrupt`,
+    );
   }
 }
 
@@ -891,20 +1207,46 @@ function defineCheck(id: string, title: string, body: (ctx: Ctx) => void): Confo
 /** Every check of the kit, in the order {@link describeIpiDriverConformance} runs them. */
 export const ipiConformanceChecks: readonly ConformanceCheck[] = Object.freeze([
   defineCheck('boot', 'boots, attaches an interrupt controller and binds SmpOps', checkBoot),
-  defineCheck('domain-layout', 'IPI domain flags, bus token and hwirq layout are consistent', checkDomainLayout),
-  defineCheck('reserved-delivery', 'every CPU of a reservation receives exactly the IPIs sent to it', checkReservedDelivery),
-  defineCheck('cross-call-delivery', 'cross calls and reschedules reach exactly their targets', checkCrossCallDelivery),
+  defineCheck(
+    'domain-layout',
+    'IPI domain flags, bus token and hwirq layout are consistent',
+    checkDomainLayout,
+  ),
+  defineCheck(
+    'reserved-delivery',
+    'every CPU of a reservation receives exactly the IPIs sent to it',
+    checkReservedDelivery,
+  ),
+  defineCheck(
+    'cross-call-delivery',
+    'cross calls and reschedules reach exactly their targets',
+    checkCrossCallDelivery,
+  ),
   defineCheck('coalescing', 'coalesced IPIs never lose a cross call', checkCoalescing),
-  defineCheck('ack-eoi-order', 'handlers run inside the acknowledged interrupt, between ack and EOI', checkAckEoiOrder),
-  defineCheck('offline-cpus', 'offline CPUs are skipped and receive IPIs again once back online', checkOfflineCpus),
-  defineCheck('bad-arguments', 'bad arguments are rejected without changing anything', checkBadArguments),
+  defineCheck(
+    'ack-eoi-order',
+    'handlers run inside the acknowledged interrupt, between ack and EOI',
+    checkAckEoiOrder,
+  ),
+  defineCheck(
+    'offline-cpus',
+    'offline CPUs are skipped and receive IPIs again once back online',
+    checkOfflineCpus,
+  ),
+  defineCheck(
+    'bad-arguments',
+    'bad arguments are rejected without changing anything',
+    checkBadArguments,
+  ),
 ]);
 
 /** The check with id `id`. @throws RangeError for an unknown id. */
 export function ipiConformanceCheck(id: string): ConformanceCheck {
   const c = ipiConformanceChecks.find((x) => x.id === id);
   if (c === undefined) {
-    throw new RangeError(`ipiConformanceCheck: no check "${id}"; the checks are ${ipiConformanceChecks.map((x) => x.id).join(', ')}`);
+    throw new RangeError(
+      `ipiConformanceCheck: no check "${id}"; the checks are ${ipiConformanceChecks.map((x) => x.id).join(', ')}`,
+    );
   }
   return c;
 }
@@ -918,7 +1260,9 @@ function checkOptions(options: IpiDriverConformanceOptions): void {
   }
   for (const n of options.sizes ?? []) {
     if (!Number.isInteger(n) || n < 1 || n > 8192) {
-      throw new RangeError(`IPI driver conformance: options.sizes contains ${String(n)}; expected CPU counts from 1 to 8192`);
+      throw new RangeError(
+        `IPI driver conformance: options.sizes contains ${String(n)}; expected CPU counts from 1 to 8192`,
+      );
     }
   }
 }
@@ -931,7 +1275,10 @@ function checkOptions(options: IpiDriverConformanceOptions): void {
  * @param api - your runner's `describe` and `it` (e.g. from `@jest/globals`).
  * @throws TypeError / RangeError for malformed options, when called.
  */
-export function describeIpiDriverConformance(options: IpiDriverConformanceOptions, api: ConformanceTestApi): void {
+export function describeIpiDriverConformance(
+  options: IpiDriverConformanceOptions,
+  api: ConformanceTestApi,
+): void {
   checkOptions(options);
   const sizes = options.sizes ?? DEFAULT_CONFORMANCE_SIZES;
   api.describe(`IPI driver conformance: ${options.name}`, () => {
@@ -951,7 +1298,9 @@ export function describeIpiDriverConformance(options: IpiDriverConformanceOption
  * Runs every check at every size and returns the failures (empty when the driver conforms).
  * For runners other than jest-style ones, and for scripts.
  */
-export function runIpiDriverConformance(options: IpiDriverConformanceOptions): ConformanceFailure[] {
+export function runIpiDriverConformance(
+  options: IpiDriverConformanceOptions,
+): ConformanceFailure[] {
   checkOptions(options);
   const failures: ConformanceFailure[] = [];
   for (const n of options.sizes ?? DEFAULT_CONFORMANCE_SIZES) {

@@ -16,11 +16,19 @@ import {
 import { type ToyBug, toyArchModule, toyArchModuleNoSmpOps } from './toy-arch.js';
 
 function toy(bug: ToyBug = null): IpiDriverConformanceOptions {
-  return { name: bug === null ? 'toy' : `toy/${bug}`, modules: toyArchModule, archOptions: { bug } };
+  return {
+    name: bug === null ? 'toy' : `toy/${bug}`,
+    modules: toyArchModule,
+    archOptions: { bug },
+  };
 }
 
 /** Runs one check and returns its error (fails the test if it passes or throws something else). */
-function failure(check: string, options: IpiDriverConformanceOptions, nrCpus: number): ConformanceError {
+function failure(
+  check: string,
+  options: IpiDriverConformanceOptions,
+  nrCpus: number,
+): ConformanceError {
   try {
     ipiConformanceCheck(check).run(options, nrCpus);
   } catch (e) {
@@ -116,7 +124,9 @@ describe('the conformance kit on broken drivers', () => {
     expect(failure('boot', { name: 'no-ops', modules: toyArchModuleNoSmpOps }, 2).message).toMatch(
       /boot: the arch binds no SmpOps/,
     );
-    expect(failure('boot', toy('no-intc'), 2).message).toMatch(/boot: no interrupt controller is attached/);
+    expect(failure('boot', toy('no-intc'), 2).message).toMatch(
+      /boot: no interrupt controller is attached/,
+    );
   });
 
   it('should fail a machine that does not boot, with the error', () => {
@@ -146,7 +156,9 @@ describe('the conformance kit options', () => {
   });
 
   it('should name the checks when asked for an unknown one', () => {
-    expect(() => ipiConformanceCheck('nope')).toThrow(/no check "nope"; the checks are boot, domain-layout/);
+    expect(() => ipiConformanceCheck('nope')).toThrow(
+      /no check "nope"; the checks are boot, domain-layout/,
+    );
   });
 
   it('should compute archOptions per size and accept a built-in arch name', () => {

@@ -20,7 +20,7 @@ import {
   DOMAIN_BUS_IPI,
   Errno,
   IRQ_DOMAIN_FLAG_IPI_PER_CPU,
-  InterruptController,
+  type InterruptController,
   Ipi,
   Irq,
   type IrqChip,
@@ -36,7 +36,8 @@ import {
   SmpOps,
 } from '../../lib/core.js';
 
-export type ToyBug = 'drop' | 'same-hwirq' | 'eoi-early' | 'no-eoi' | 'misroute' | 'no-smp-ops' | 'no-intc' | null;
+export type ToyBug =
+  'drop' | 'same-hwirq' | 'eoi-early' | 'no-eoi' | 'misroute' | 'no-smp-ops' | 'no-intc' | null;
 
 @injectable()
 export class ToyArch implements Arch, InterruptController {
@@ -46,7 +47,6 @@ export class ToyArch implements Arch, InterruptController {
   readonly bug: ToyBug;
   readonly #pending: Set<number>[] = [];
   readonly #inService: number[] = [];
-  readonly #cpus: SimCpus;
   readonly #irq: Irq;
   #sends = 0;
   #slot = 0;
@@ -57,7 +57,6 @@ export class ToyArch implements Arch, InterruptController {
     @inject(Irq) irq: Irq,
     @inject(ArchOptions) options: ArchOptions,
   ) {
-    this.#cpus = cpus;
     this.#irq = irq;
     this.bug = (options.bug as ToyBug | undefined) ?? null;
     for (let c = 0; c < config.nrCpuIds; c++) {
@@ -89,7 +88,16 @@ export class ToyArch implements Arch, InterruptController {
           const base = 32 * this.#slot++;
           let i = 0;
           dest.forEach((cpu) => {
-            irq.irqDomainSetInfo(domain, virq + i++, this.bug === 'same-hwirq' ? base : base + cpu, this.chip, null, irq.flow.handlePercpuIrq, null, 'percpu');
+            irq.irqDomainSetInfo(
+              domain,
+              virq + i++,
+              this.bug === 'same-hwirq' ? base : base + cpu,
+              this.chip,
+              null,
+              irq.flow.handlePercpuIrq,
+              null,
+              'percpu',
+            );
           });
           return i === nrIrqs ? 0 : -Errno.EINVAL;
         },
@@ -146,14 +154,26 @@ export class ToySmpOps implements SmpOps {
     const call = this.ipi.irqReserveIpi(this.arch.ipiDomain, all);
     const resched = this.ipi.irqReserveIpi(this.arch.ipiDomain, all);
     for (let cpu = 0; cpu < this.config.nrCpuIds; cpu++) {
-      this.irq.requestIrq(call + cpu, () => {
-        this.smp.genericSmpCallFunctionSingleInterrupt();
-        return IrqReturn.IRQ_HANDLED;
-      }, 0, 'toy call', null);
-      this.irq.requestIrq(resched + cpu, () => {
-        this.sched.schedulerIpi();
-        return IrqReturn.IRQ_HANDLED;
-      }, 0, 'toy resched', null);
+      this.irq.requestIrq(
+        call + cpu,
+        () => {
+          this.smp.genericSmpCallFunctionSingleInterrupt();
+          return IrqReturn.IRQ_HANDLED;
+        },
+        0,
+        'toy call',
+        null,
+      );
+      this.irq.requestIrq(
+        resched + cpu,
+        () => {
+          this.sched.schedulerIpi();
+          return IrqReturn.IRQ_HANDLED;
+        },
+        0,
+        'toy resched',
+        null,
+      );
     }
     this.#call = this.irq.irqToDesc(call);
     this.#resched = this.irq.irqToDesc(resched);

@@ -104,7 +104,9 @@ describe(IpiMux.prototype.ipiMuxCreate, () => {
 
   it('should throw TypeError for a non-integer count or a send that is not a function', () => {
     const m = createMachine({ arch: 'test', nrCpus: NR });
-    expect(() => m.irq.ipiMuxCreate(1.5, () => undefined)).toThrow(/nrIpi is 1\.5; expected an integer/);
+    expect(() => m.irq.ipiMuxCreate(1.5, () => undefined)).toThrow(
+      /nrIpi is 1\.5; expected an integer/,
+    );
     expect(() => m.irq.ipiMuxCreate(2, 7 as never)).toThrow(/muxSend is 7; expected a function/);
     expect(m.irq.descs.allocatedCount).toBe(0);
   });
@@ -117,7 +119,9 @@ describe(IpiMux.prototype.ipiMuxCreate, () => {
     expect(d.name).toBe('IPI-Mux-6');
     expect(d.busToken).toBe(DOMAIN_BUS_IPI);
     const ipiFlags = IRQ_DOMAIN_FLAG_IPI_SINGLE | IRQ_DOMAIN_FLAG_IPI_PER_CPU;
-    expect(d.flags & (ipiFlags | IRQ_DOMAIN_FLAG_HIERARCHY)).toBe(IRQ_DOMAIN_FLAG_HIERARCHY | IRQ_DOMAIN_FLAG_IPI_SINGLE);
+    expect(d.flags & (ipiFlags | IRQ_DOMAIN_FLAG_HIERARCHY)).toBe(
+      IRQ_DOMAIN_FLAG_HIERARCHY | IRQ_DOMAIN_FLAG_IPI_SINGLE,
+    );
     expect([d.revmapSize, d.hwirqMax]).toEqual([6, 6]);
     expect(m.irq.irqFindMatchingFwnode(d.fwnode, DOMAIN_BUS_IPI)).toBe(d);
     for (let i = 0; i < 6; i++) {
@@ -223,20 +227,32 @@ describe('the ipi-mux chip', () => {
     // The parent: a test-arch IPI reserved for all CPUs, whose handler processes the mux.
     const parent = m.ipi.irqReserveIpi(m.ipiDomain, Cpumask.full(NR));
     m.irq.settings.irqSetHandler(parent, m.irq.flow.handlePercpuIrq, 'percpu');
-    m.irq.requestIrq(parent, () => {
-      m.irq.ipiMuxProcess();
-      return IrqReturn.IRQ_HANDLED;
-    }, 0, 'mux parent', null);
+    m.irq.requestIrq(
+      parent,
+      () => {
+        m.irq.ipiMuxProcess();
+        return IrqReturn.IRQ_HANDLED;
+      },
+      0,
+      'mux parent',
+      null,
+    );
     const base = m.irq.ipiMuxCreate(4, (cpu) => m.ipi.ipiSendSingle(parent, cpu));
     const seen: string[] = [];
-    m.irq.requestPercpuIrq(base + 1, (irq) => {
-      seen.push(`${irq - base}@${m.sim.smpProcessorId()}`);
-      return IrqReturn.IRQ_HANDLED;
-    }, 'vipi1', null);
+    m.irq.requestPercpuIrq(
+      base + 1,
+      (irq) => {
+        seen.push(`${irq - base}@${m.sim.smpProcessorId()}`);
+        return IrqReturn.IRQ_HANDLED;
+      },
+      'vipi1',
+      null,
+    );
     for (let cpu = 0; cpu < NR; cpu++) m.irq.enablePercpuIrq(base + 1, cpu);
     m.sim.spawn(0, function* () {
       m.ipi.ipiSendMask(base + 1, Cpumask.of(NR, [1, 2, 3]));
       m.ipi.ipiSendMask(base + 1, Cpumask.of(NR, [1, 2, 3]));
+      yield m.sim.delay(0);
     });
     expect(m.run().reason).toBe('idle');
     expect(seen.sort()).toEqual(['1@1', '1@2', '1@3']);
