@@ -172,8 +172,26 @@ export class SimEngine implements Clock {
     this.#stop = null;
     let events = 0;
     const q = this.#queue;
+    const handlers = this.#handlers;
     try {
       for (;;) {
+        // The hot loop: plain events within the limits. Storage arrays are re-read after each
+        // handler because scheduling may grow (replace) them.
+        while (q.length > this.#daemons && events < maxEvents) {
+          const at = q.peekValue() as number;
+          if (at > until) break;
+          const slot = q.pop() as number;
+          this.#now = at;
+          const kind = this.#kind[slot];
+          const a = this.#a[slot];
+          const b = this.#b[slot];
+          this.#free[this.#freeTop++] = slot;
+          if (this.#daemon[slot] !== 0) this.#daemons--;
+          events++;
+          this.#total++;
+          handlers[kind](a, b);
+          if (this.#stop !== null) break;
+        }
         const stop = this.#stop as StallReport | null;
         if (stop !== null) {
           return { now: this.#now, events, reason: 'stopped', stall: stop };
@@ -194,6 +212,7 @@ export class SimEngine implements Clock {
           this.#now = until;
           return { now: until, events, reason: 'until', stall: null };
         }
+        // Only daemon events are left and no stall check fired: run the next one.
         const slot = q.pop() as number;
         this.#now = at;
         const kind = this.#kind[slot];
@@ -203,7 +222,7 @@ export class SimEngine implements Clock {
         if (this.#daemon[slot] !== 0) this.#daemons--;
         events++;
         this.#total++;
-        this.#handlers[kind](a, b);
+        handlers[kind](a, b);
       }
     } finally {
       this.#running = false;
