@@ -4,7 +4,7 @@ import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier/flat';
 
 export default defineConfig(
-  { ignores: ['dist/**', 'coverage/**', 'docs/api/**', 'node_modules/**'] },
+  { ignores: ['dist/**', '.build/**', 'coverage/**', 'docs/api/**', 'node_modules/**'] },
   js.configs.recommended,
   tseslint.configs.strictTypeChecked,
   tseslint.configs.stylisticTypeChecked,

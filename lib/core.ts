@@ -79,6 +79,8 @@ export {
   type CpuHooks,
 } from './sim/cpus.js';
 export { InterruptController } from './sim/intc.js';
+/** Argument checks for plugins' public APIs (TypeError/RangeError naming the argument and value). */
+export { checkInteger, checkCpumask, describeValue } from './validate.js';
 export {
   FaultInjector,
   FaultConfig,

@@ -12,6 +12,7 @@ import { builtinArches } from '../arch/builtin.js';
 import { buildMachine, type Machine, type MachineOptions } from './machine/machine.js';
 
 export * from './core.js';
+export * from './scenarios/index.js';
 
 /**
  * Builds a machine: one inversify container with the core services and one architecture.

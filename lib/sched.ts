@@ -17,7 +17,7 @@ import { CallSingleData, CSD_FLAG_LOCK, CSD_TYPE_TTWU } from './smp/csd.js';
 
 import { Smp } from './smp/smp.js';
 import { Tracer } from './trace/tracer.js';
-import { checkInteger } from './validate.js';
+import { checkFunction, checkInteger, describeValue } from './validate.js';
 
 /** Scheduler IPI paths of one machine. */
 @injectable()
@@ -74,6 +74,10 @@ export class Sched {
    * IPI unless it polls idle (then it notices without one: `set_nr_and_not_polling`).
    */
   reschedCurr(cpu: number): void {
+    checkInteger('reschedCurr', 'cpu', cpu);
+    if (cpu < 0 || cpu >= this.#cpus.nrCpuIds) {
+      throw new RangeError(`reschedCurr: cpu is ${cpu}; expected a CPU number in [0, ${this.#cpus.nrCpuIds})`);
+    }
     const me = this.#cpus.current?.cpu ?? -1;
     if (cpu === me) {
       this.#cpus.cpu(cpu).needResched = true;
@@ -104,6 +108,10 @@ export class Sched {
    */
   wakeUpTask(cpu: number, fn: SimTaskFn, name?: string): void {
     checkInteger('wakeUpTask', 'cpu', cpu);
+    checkFunction('wakeUpTask', 'fn', fn);
+    if (name !== undefined && typeof name !== 'string') {
+      throw new TypeError(`wakeUpTask: name is ${describeValue(name)}; expected a string`);
+    }
     if (!this.#masks.cpuOnline(cpu)) {
       throw new RangeError(`wakeUpTask: cpu ${cpu} is offline; wake the task on an online CPU`);
     }
@@ -124,6 +132,9 @@ export class Sched {
   /** `sched_ttwu_pending()`: activate the queued tasks on this CPU. */
   #ttwuPending(csds: readonly CallSingleData[]): void {
     const cpu = this.#cpus.smpProcessorId();
+    // A dying CPU flushes its wake list too (smpcfd_dying_cpu); its tasks then migrate to an
+    // online CPU, as sched_cpu_dying() moves them.
+    const target = this.#masks.cpuOnline(cpu) ? cpu : this.#masks.online.first();
     for (const csd of csds) {
       const fn = this.#pendingWakeups.get(csd);
       this.#pendingWakeups.delete(csd);
@@ -132,8 +143,8 @@ export class Sched {
         this.#printk.prWarn('sched: ', `TTWU entry with no task on CPU${cpu}`);
         continue;
       }
-      this.#cpus.spawn(cpu, fn, { at: this.#cpus.localNow(), name: String(csd.info) });
+      this.#cpus.spawn(target, fn, { at: this.#cpus.localNow(), name: String(csd.info) });
     }
-    this.#cpus.cpu(cpu).needResched = true;
+    this.#cpus.cpu(target).needResched = true;
   }
 }

@@ -8,9 +8,19 @@ import cliProgress from 'cli-progress';
 import { builtinArchNames, createMachine } from '../index.js';
 import type { Machine } from '../machine/machine.js';
 import { renderProcInterrupts, snapshotInterrupts } from '../proc/interrupts.js';
-import { builtinScenarios, DEFAULT_SCENARIO } from '../scenarios/builtin.js';
-import { runScenario, type Scenario, ScenarioError, scenarioFromSpec } from '../scenarios/scenario.js';
-import { closest, formatDuration, parseScenarioSpec, ScenarioSpecError } from '../scenarios/spec.js';
+import { DEFAULT_SCENARIO } from '../scenarios/builtin.js';
+import {
+  runScenario,
+  type Scenario,
+  ScenarioError,
+  scenarioFromSpec,
+} from '../scenarios/scenario.js';
+import {
+  closest,
+  formatDuration,
+  parseScenarioSpec,
+  ScenarioSpecError,
+} from '../scenarios/spec.js';
 import { DEFAULT_TIMING_PROFILE } from '../sim/timing.js';
 import { TraceBuffer } from '../trace/buffer.js';
 import { serializeChromeTrace, toChromeTrace } from '../trace/chrome.js';
@@ -18,7 +28,7 @@ import { serializeEventLog, toEventLog } from '../trace/eventlog.js';
 import { renderFtrace } from '../trace/ftrace.js';
 import { TraceStats } from '../trace/summary.js';
 import { activityLines, ipiTable, listTable } from './render.js';
-import { CliFiles, CliHost, CliIo } from './services.js';
+import { CliFiles, CliHost, CliIo, CliScenarios } from './services.js';
 
 /** A failure the CLI reports with an exit code: 2 for usage errors, 1 for runtime failures. */
 export class CliError extends Error {
@@ -69,20 +79,28 @@ export class RunCommand {
   readonly #io: CliIo;
   readonly #files: CliFiles;
   readonly #host: CliHost;
+  readonly #scenarios: CliScenarios;
 
-  constructor(@inject(CliIo) io: CliIo, @inject(CliFiles) files: CliFiles, @inject(CliHost) host: CliHost) {
+  constructor(
+    @inject(CliIo) io: CliIo,
+    @inject(CliFiles) files: CliFiles,
+    @inject(CliHost) host: CliHost,
+    @inject(CliScenarios) scenarios: CliScenarios,
+  ) {
     this.#io = io;
     this.#files = files;
     this.#host = host;
+    this.#scenarios = scenarios;
   }
 
   /** Loads a built-in scenario by name, or a scenario file (an argument ending in `.json` or containing `/`). */
   resolveScenario(arg: string | undefined): Scenario {
     const name = arg ?? DEFAULT_SCENARIO;
-    if (name.endsWith('.json') || name.includes('/') || name.includes('\\')) return this.#loadFile(name);
-    const s = builtinScenarios.get(name);
+    if (name.endsWith('.json') || name.includes('/') || name.includes('\\'))
+      return this.#loadFile(name);
+    const s = this.#scenarios.get(name);
     if (s === undefined) {
-      const names = [...builtinScenarios.keys()];
+      const names = [...this.#scenarios.keys()];
       const hint = closest(name, names);
       throw new CliError(
         `unknown scenario "${name}"; ${hint !== null ? `did you mean "${hint}"? ` : ''}built-in scenarios: ${names.join(', ')} (or give a scenario file ending in .json)`,
@@ -99,20 +117,36 @@ export class RunCommand {
       text = this.#files.readText(path);
     } catch (error) {
       const code = errorCode(error);
-      const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : String((error as Error).message);
-      throw new CliError(`cannot read scenario file ${path}: ${why}; check the path`, 2, 'genipi.scenarioFile');
+      const why =
+        code === 'ENOENT'
+          ? 'no such file'
+          : code === 'EISDIR'
+            ? 'it is a directory'
+            : code === 'EACCES'
+              ? 'permission denied'
+              : (error as Error).message;
+      throw new CliError(
+        `cannot read scenario file ${path}: ${why}; check the path`,
+        2,
+        'genipi.scenarioFile',
+      );
     }
     let json: unknown;
     try {
       json = JSON.parse(text);
     } catch (error) {
-      throw new CliError(`${path} is not valid JSON (${(error as Error).message}); fix the syntax (a scenario file is one JSON object)`, 2, 'genipi.scenarioJson');
+      throw new CliError(
+        `${path} is not valid JSON (${(error as Error).message}); fix the syntax (a scenario file is one JSON object)`,
+        2,
+        'genipi.scenarioJson',
+      );
     }
     try {
       const spec = parseScenarioSpec(json, path);
       return scenarioFromSpec(spec, spec.name ?? path);
     } catch (error) {
-      if (error instanceof ScenarioSpecError) throw new CliError(error.message, 2, 'genipi.scenarioInvalid');
+      if (error instanceof ScenarioSpecError)
+        throw new CliError(error.message, 2, 'genipi.scenarioInvalid');
       throw error;
     }
   }
@@ -122,9 +156,22 @@ export class RunCommand {
     const io = this.#io;
     const scenario = this.resolveScenario(scenarioArg);
     const d = scenario.defaults;
-    const arch = opts.arch ?? d.arch ?? defaultArch();
+    if (
+      scenario.requiresArch !== undefined &&
+      opts.arch !== undefined &&
+      opts.arch !== scenario.requiresArch
+    ) {
+      throw new CliError(
+        `scenario ${scenario.name} runs on ${scenario.requiresArch} only; drop --arch ${opts.arch} (or pass --arch ${scenario.requiresArch})`,
+        2,
+        'genipi.archMismatch',
+      );
+    }
+    const arch = scenario.requiresArch ?? opts.arch ?? d.arch ?? defaultArch();
+    const cpus = opts.cpus ?? d.cpus;
+    const extra = scenario.machineOptions?.(cpus) ?? {};
     const arches = builtinArchNames();
-    if (!arches.includes(arch)) {
+    if (extra.arch === undefined && !arches.includes(arch)) {
       const hint = closest(arch, arches);
       throw new CliError(
         `architecture "${arch}"${opts.arch === undefined ? ` (from scenario ${scenario.name})` : ''} is not built in; ${hint !== null ? `did you mean "${hint}"? ` : ''}use one of: ${arches.join(', ')}`,
@@ -132,9 +179,12 @@ export class RunCommand {
         'genipi.unknownArch',
       );
     }
-    const cpus = opts.cpus ?? d.cpus;
     if (cpus < scenario.minCpus) {
-      throw new CliError(`scenario ${scenario.name} needs at least ${scenario.minCpus} CPUs; --cpus is ${cpus}`, 2, 'genipi.tooFewCpus');
+      throw new CliError(
+        `scenario ${scenario.name} needs at least ${scenario.minCpus} CPUs; --cpus is ${cpus}`,
+        2,
+        'genipi.tooFewCpus',
+      );
     }
     const seed = opts.seed ?? d.seed ?? 1;
     const durationNs = opts.duration ?? d.durationNs;
@@ -147,17 +197,32 @@ export class RunCommand {
     ] as const) {
       if (path === undefined) continue;
       const other = outputs.find(([, p]) => p === path);
-      if (other !== undefined) throw new CliError(`${flag} and ${other[0]} both write ${path}; give them different files`, 2, 'genipi.sameOutput');
+      if (other !== undefined)
+        throw new CliError(
+          `${flag} and ${other[0]} both write ${path}; give them different files`,
+          2,
+          'genipi.sameOutput',
+        );
       const why = this.#files.cannotWrite(path);
-      if (why !== null) throw new CliError(`cannot write ${flag} ${path}: ${why}; choose another path`, 2, 'genipi.outputPath');
+      if (why !== null)
+        throw new CliError(
+          `cannot write ${flag} ${path}: ${why}; choose another path`,
+          2,
+          'genipi.outputPath',
+        );
       outputs.push([flag, path]);
     }
 
     let m: Machine;
     try {
-      m = createMachine({ arch, nrCpus: cpus, seed, timing, idle: d.idle });
+      m = createMachine({ arch, nrCpus: cpus, seed, timing, idle: d.idle, ...extra });
     } catch (error) {
-      throw new CliError(`cannot build the machine: ${(error as Error).message}`, 1, 'genipi.machine');
+      // Everything the machine is built from came from the user: a usage error.
+      throw new CliError(
+        `cannot build the machine: ${(error as Error).message}`,
+        2,
+        'genipi.machine',
+      );
     }
     const stats = new TraceStats();
     m.tracer.attach(stats.sink);
@@ -169,8 +234,13 @@ export class RunCommand {
     try {
       result = runScenario(m, scenario, { durationNs, onProgress: progress.update });
     } catch (error) {
-      if (error instanceof ScenarioError) throw new CliError(error.message, 2, 'genipi.scenarioMachine');
-      throw new CliError(`the simulation failed: ${(error as Error).message}`, 1, 'genipi.simulation');
+      if (error instanceof ScenarioError)
+        throw new CliError(error.message, 2, 'genipi.scenarioMachine');
+      throw new CliError(
+        `the simulation failed: ${(error as Error).message}`,
+        1,
+        'genipi.simulation',
+      );
     } finally {
       progress.stop();
     }
@@ -192,7 +262,14 @@ export class RunCommand {
         `${JSON.stringify(
           {
             ...header,
-            run: { reason: run.reason, now: run.now, events: m.engine.eventsHandled, stall: run.stall === null ? null : { kind: run.stall.kind, message: run.stall.message } },
+            run: {
+              reason: run.reason,
+              now: run.now,
+              lastEventNs: summary.lastTs,
+              events: m.engine.eventsHandled,
+              stall:
+                run.stall === null ? null : { kind: run.stall.kind, message: run.stall.message },
+            },
             report: result.report,
             summary,
             warnings,
@@ -206,14 +283,20 @@ export class RunCommand {
     } else {
       const style = { plain: plainOutput(io) };
       const lines = [
-        `genipi run ${scenario.name}: ${arch}, ${cpus} CPUs, seed ${seed}, ${formatDuration(durationNs)} of workload, ${timing} timing`,
-        `${scenario.title}`,
-        `run ended: ${run.reason} at ${formatDuration(run.now)} simulated, ${m.engine.eventsHandled} events`,
+        `genipi run ${scenario.name}: ${arch}, ${cpus} CPUs, seed ${seed}, ${durationNs > 0 ? `${formatDuration(durationNs)} of workload` : 'runs to completion'}, ${timing} timing`,
+        scenario.title,
+        `run ended: ${run.reason === 'idle' ? `idle (all work done), last trace event at ${formatDuration(summary.lastTs)}` : `${run.reason} at ${formatDuration(run.now)}`}; ${m.engine.eventsHandled} simulation events, ${summary.records} trace events`,
         '',
       ];
       if (result.report.length > 0) lines.push(...result.report, '');
-      lines.push(ipiTable(summary, style), ...activityLines(summary, warnings), '', '/proc/interrupts:', renderProcInterrupts(snapshot));
-      io.out(`${lines.join('\n')}`);
+      lines.push(
+        ipiTable(summary, style),
+        ...activityLines(summary, warnings),
+        '',
+        '/proc/interrupts:',
+        renderProcInterrupts(snapshot),
+      );
+      io.out(lines.join('\n'));
     }
 
     if (buffer !== null) this.#write(outputs, buffer, m, header);
@@ -221,17 +304,27 @@ export class RunCommand {
     if (run.reason === 'stalled' || run.reason === 'stopped') {
       const why = run.stall?.message ?? run.reason;
       io.err(`genipi: the run stalled at ${formatDuration(run.now)}: ${why}\n`);
-      if (result.expectStall) io.err(`genipi: (scenario ${scenario.name} demonstrates this: it was detected and reported instead of hanging)\n`);
+      if (result.expectStall)
+        io.err(
+          `genipi: (scenario ${scenario.name} demonstrates this: it was detected and reported instead of hanging)\n`,
+        );
       return 1;
     }
     if (run.reason !== 'idle') {
-      io.err(`genipi: the workload was still running at ${formatDuration(run.now)} (${run.reason}); shorten --duration or check the scenario\n`);
+      io.err(
+        `genipi: the workload was still running at ${formatDuration(run.now)} (${run.reason}); shorten --duration or check the scenario\n`,
+      );
       return 1;
     }
     return 0;
   }
 
-  #write(outputs: readonly [string, string][], buffer: TraceBuffer, m: Machine, header: Readonly<Record<string, string | number>>): void {
+  #write(
+    outputs: readonly [string, string][],
+    buffer: TraceBuffer,
+    m: Machine,
+    header: Readonly<Record<string, string | number>>,
+  ): void {
     const records = buffer.records();
     const online = m.cpuOnlineMask.weight();
     for (const [flag, path] of outputs) {
@@ -239,7 +332,11 @@ export class RunCommand {
       let what: string;
       if (flag === '--trace') {
         text = serializeChromeTrace(
-          toChromeTrace(records, { nrCpus: m.nrCpuIds, processName: `genipi ${m.arch} (${m.nrCpuIds} CPUs)`, otherData: header }),
+          toChromeTrace(records, {
+            nrCpus: m.nrCpuIds,
+            processName: `genipi ${m.arch} (${m.nrCpuIds} CPUs)`,
+            otherData: header,
+          }),
         );
         what = 'Chrome trace';
       } else if (flag === '--ftrace') {
@@ -252,18 +349,31 @@ export class RunCommand {
       try {
         this.#files.writeText(path, text);
       } catch (error) {
-        throw new CliError(`cannot write ${flag} ${path}: ${(error as Error).message}`, 1, 'genipi.write');
+        throw new CliError(
+          `cannot write ${flag} ${path}: ${(error as Error).message}`,
+          1,
+          'genipi.write',
+        );
       }
-      this.#io.err(`wrote ${what} (${records.length} records${buffer.written > records.length ? ` of ${buffer.written}` : ''}): ${path}\n`);
-      if (flag === '--trace') this.#io.err('open it in Perfetto: https://ui.perfetto.dev → "Open trace file" (or chrome://tracing → Load)\n');
+      this.#io.err(
+        `wrote ${what} (${records.length} records${buffer.written > records.length ? ` of ${buffer.written}` : ''}): ${path}\n`,
+      );
+      if (flag === '--trace')
+        this.#io.err(
+          'open it in Perfetto: https://ui.perfetto.dev → "Open trace file" (or chrome://tracing → Load)\n',
+        );
     }
   }
 
   /** A progress bar on stderr for runs that take a while, only on a terminal and never under CI. */
-  #progress(json: boolean, durationNs: number): { update: (fraction: number) => void; stop: () => void } {
+  #progress(
+    json: boolean,
+    durationNs: number,
+  ): { update: (fraction: number) => void; stop: () => void } {
     const io = this.#io;
     const ci = io.env.CI !== undefined && io.env.CI !== '' && io.env.CI !== 'false';
-    if (json || ci || !io.stderrIsTTY || io.progressStream === undefined) return { update: () => undefined, stop: () => undefined };
+    if (json || ci || !io.stderrIsTTY || io.progressStream === undefined)
+      return { update: () => undefined, stop: () => undefined };
     const t0 = this.#host.now();
     const totalUs = Math.round(durationNs / 1000);
     let bar: cliProgress.SingleBar | null = null;
@@ -272,7 +382,12 @@ export class RunCommand {
         if (bar === null) {
           if (this.#host.now() - t0 < 300 || fraction >= 1) return;
           bar = new cliProgress.SingleBar(
-            { stream: io.progressStream, clearOnComplete: true, hideCursor: true, format: 'simulating [{bar}] {percentage}% | {value}/{total} µs' },
+            {
+              stream: io.progressStream,
+              clearOnComplete: true,
+              hideCursor: true,
+              format: 'simulating [{bar}] {percentage}% | {value}/{total} µs',
+            },
             cliProgress.Presets.shades_classic,
           );
           bar.start(totalUs, 0);
@@ -291,12 +406,15 @@ export class RunCommand {
 export class ListCommand {
   readonly #io: CliIo;
 
-  constructor(@inject(CliIo) io: CliIo) {
+  readonly #scenarios: CliScenarios;
+
+  constructor(@inject(CliIo) io: CliIo, @inject(CliScenarios) scenarios: CliScenarios) {
     this.#io = io;
+    this.#scenarios = scenarios;
   }
 
   execute(opts: { json?: boolean }): number {
-    const scenarios = [...builtinScenarios.values()];
+    const scenarios = [...this.#scenarios.values()];
     const arches = builtinArchNames();
     const def = defaultArch();
     if (opts.json === true) {
@@ -305,7 +423,13 @@ export class ListCommand {
           {
             defaultScenario: DEFAULT_SCENARIO,
             defaultArch: def,
-            scenarios: scenarios.map((s) => ({ name: s.name, title: s.title, cpus: s.defaults.cpus, durationNs: s.defaults.durationNs, minCpus: s.minCpus })),
+            scenarios: scenarios.map((s) => ({
+              name: s.name,
+              title: s.title,
+              cpus: s.defaults.cpus,
+              durationNs: s.defaults.durationNs,
+              minCpus: s.minCpus,
+            })),
             arches,
           },
           null,

@@ -32,7 +32,10 @@ function packageRoot(): string | null {
 function readPackage(): { version: string; scripts: Record<string, string> } | null {
   const root = packageRoot();
   if (root === null) return null;
-  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version?: string; scripts?: Record<string, string> };
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+    version?: string;
+    scripts?: Record<string, string>;
+  };
   return { version: pkg.version ?? '0.0.0', scripts: pkg.scripts ?? {} };
 }
 
@@ -87,7 +90,11 @@ export function nodeHost(): CliHost {
       new Promise((done) => {
         const root = packageRoot() ?? process.cwd();
         const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-        const child = spawn(npm, ['run', '--silent', name, ...(args.length > 0 ? ['--', ...args] : [])], { cwd: root, stdio: 'inherit' });
+        const child = spawn(
+          npm,
+          ['run', '--silent', name, ...(args.length > 0 ? ['--', ...args] : [])],
+          { cwd: root, stdio: 'inherit' },
+        );
         child.on('error', () => {
           done(1);
         });

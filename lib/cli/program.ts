@@ -9,17 +9,20 @@
  * @packageDocumentation
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { Container } from 'inversify';
+import type { Container } from 'inversify';
 import { NR_CPUS_MAX } from '../machine/machine.js';
 import { parseDuration } from '../scenarios/spec.js';
 import { CORE_TIMING_PROFILES } from '../sim/timing.js';
 import { BenchCommand, CliError, ListCommand, RunCommand, type RunOptions } from './commands.js';
-import { CliFiles, CliHost, CliIo } from './services.js';
+import { CliFiles, CliHost, CliIo, CliScenarios } from './services.js';
+import { builtinScenarios } from '../scenarios/builtin.js';
 
 function parseCpus(value: string): number {
   const n = Number(value);
   if (!/^\d+$/.test(value.trim()) || !Number.isInteger(n) || n < 1 || n > NR_CPUS_MAX) {
-    throw new InvalidArgumentError(`expected the number of CPUs, an integer from 1 to ${NR_CPUS_MAX} (e.g. --cpus 8)`);
+    throw new InvalidArgumentError(
+      `expected the number of CPUs, an integer from 1 to ${NR_CPUS_MAX} (e.g. --cpus 8)`,
+    );
   }
   return n;
 }
@@ -34,7 +37,10 @@ function parseSeed(value: string): number {
 
 function parseDurationOption(value: string): number {
   const ns = parseDuration(value);
-  if (ns === null || ns < 1) throw new InvalidArgumentError('expected a duration such as 500us, 2ms or 1s (a bare number is ns)');
+  if (ns === null || ns < 1)
+    throw new InvalidArgumentError(
+      'expected a duration such as 500us, 2ms or 1s (a bare number is ns)',
+    );
   return ns;
 }
 
@@ -53,19 +59,27 @@ Exit codes: 0 success, 1 the run failed or stalled, 2 usage error (bad option or
 
 /**
  * Builds the program; services come from `container` (it must bind {@link CliIo},
- * {@link CliFiles} and {@link CliHost}; the command services are bound here if it does not).
+ * {@link CliFiles} and {@link CliHost}; {@link CliScenarios} defaults to the built-in scenarios,
+ * and the command services are bound here if it does not bind them).
  * @param setExitCode - receives the exit code a command finished with (see {@link runCli}).
  */
-export function buildCli(container: Container, setExitCode: (code: number) => void = () => undefined): Command {
-  for (const command of [RunCommand, ListCommand, BenchCommand]) {
-    if (!container.isBound(command)) container.bind(command).toSelf().inSingletonScope();
-  }
+export function buildCli(
+  container: Container,
+  setExitCode: (code: number) => void = () => undefined,
+): Command {
+  if (!container.isBound(CliScenarios))
+    container.bind<CliScenarios>(CliScenarios).toConstantValue(builtinScenarios);
+  if (!container.isBound(RunCommand)) container.bind(RunCommand).toSelf().inSingletonScope();
+  if (!container.isBound(ListCommand)) container.bind(ListCommand).toSelf().inSingletonScope();
+  if (!container.isBound(BenchCommand)) container.bind(BenchCommand).toSelf().inSingletonScope();
   const io = container.get<CliIo>(CliIo);
   const host = container.get<CliHost>(CliHost);
   const program = new Command();
   program
     .name('genipi')
-    .description('Simulate the Linux generic IPI framework on a deterministic multi-CPU machine: IPI statistics, /proc/interrupts, Perfetto and ftrace traces.')
+    .description(
+      'Simulate the Linux generic IPI framework on a deterministic multi-CPU machine: IPI statistics, /proc/interrupts, Perfetto and ftrace traces.',
+    )
     .version(host.version)
     .exitOverride()
     .configureOutput({
@@ -95,8 +109,14 @@ Examples:
     .option('-a, --arch <name>', 'architecture (see genipi list)')
     .option('-c, --cpus <n>', 'number of CPUs', parseCpus)
     .option('-s, --seed <n>', 'random seed (same seed, same output)', parseSeed)
-    .option('-d, --duration <time>', 'simulated time the workload runs, e.g. 500us, 2ms', parseDurationOption)
-    .addOption(new Option('--timing <profile>', 'timing profile').choices(Object.keys(CORE_TIMING_PROFILES)))
+    .option(
+      '-d, --duration <time>',
+      'simulated time the workload runs, e.g. 500us, 2ms',
+      parseDurationOption,
+    )
+    .addOption(
+      new Option('--timing <profile>', 'timing profile').choices(Object.keys(CORE_TIMING_PROFILES)),
+    )
     .option('--trace <file.json>', 'write a Chrome trace (Perfetto UI, chrome://tracing)')
     .option('--ftrace <file.txt>', 'write ftrace text (the /sys/kernel/tracing/trace layout)')
     .option('--events <file.json>', 'write the compact JSON event log')
@@ -119,7 +139,11 @@ Examples:
     .command('bench')
     .description('run the benchmark suite (npm run bench) of a genipi clone')
     .argument('[args...]', 'arguments passed to the suite')
-    .addHelpText('after', '\nExamples:\n  $ genipi bench\n  $ genipi run ipi-benchmark   # the ipi_benchmark twin alone')
+    .allowUnknownOption()
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ genipi bench\n  $ genipi run ipi-benchmark   # the ipi_benchmark twin alone',
+    )
     .action(async (args: string[], _opts: unknown, cmd: Command) => {
       let code: number;
       try {
@@ -140,14 +164,22 @@ function invoke(cmd: Command, fn: () => number): number {
   try {
     return fn();
   } catch (error) {
-    if (error instanceof CliError) cmd.error(`error: ${error.message}`, { exitCode: error.exitCode, code: error.code });
+    if (error instanceof CliError)
+      cmd.error(`error: ${error.message}`, { exitCode: error.exitCode, code: error.code });
     throw error;
   }
 }
 
 /** Exit codes of commander's own errors: help and version are success, the rest are usage errors. */
 function commanderExitCode(error: CommanderError): number {
-  if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return 0;
+  // Help and version exit 0; help shown because a command is missing exits non-zero: usage.
+  if (
+    error.code === 'commander.helpDisplayed' ||
+    error.code === 'commander.version' ||
+    error.code === 'commander.help'
+  ) {
+    return error.exitCode === 0 ? 0 : 2;
+  }
   if (error.code.startsWith('commander.')) return 2;
   return error.exitCode;
 }
@@ -172,4 +204,4 @@ export async function runCli(argv: readonly string[], container: Container): Pro
   return exitCode;
 }
 
-export { CliFiles, CliHost, CliIo };
+export { CliFiles, CliHost, CliIo, CliScenarios };

@@ -26,38 +26,78 @@ function us(ns: number | undefined): string {
 /** The IPI table: sent/delivered/coalesced/pending and latency percentiles per kind. */
 export function ipiTable(summary: TraceSummary, style: TableStyle): string {
   const t = table(
-    ['IPI kind', 'sent', 'delivered', 'coalesced', 'pending', 'p50 µs', 'p90 µs', 'p99 µs', 'max µs'],
+    [
+      'IPI kind',
+      'sent',
+      'delivered',
+      'coalesced',
+      'pending',
+      'p50 µs',
+      'p90 µs',
+      'p99 µs',
+      'max µs',
+    ],
     ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
     style,
   );
   if (summary.kinds.length === 0) t.push(['(none sent)', '0', '0', '0', '0', '-', '-', '-', '-']);
   for (const k of summary.kinds) {
-    t.push([k.kind, k.sent, k.delivered, k.coalesced, k.pending, us(k.latency?.p50), us(k.latency?.p90), us(k.latency?.p99), us(k.latency?.max)].map(String));
+    t.push(
+      [
+        k.kind,
+        k.sent,
+        k.delivered,
+        k.coalesced,
+        k.pending,
+        us(k.latency?.p50),
+        us(k.latency?.p90),
+        us(k.latency?.p99),
+        us(k.latency?.max),
+      ].map(String),
+    );
   }
   return t.toString();
 }
 
 /** The cross-call, wake-up and warning lines. */
-export function activityLines(summary: TraceSummary, warnings: readonly string[], maxWarnings = 10): string[] {
+export function activityLines(
+  summary: TraceSummary,
+  warnings: readonly string[],
+  maxWarnings = 10,
+): string[] {
   const c = summary.crossCalls;
   const lines = [
     `cross calls: ${c.queued} queued on other CPUs (${c.queuedBehind} behind an IPI already owed), ${c.remoteRuns} run from queues, ${c.localRuns} run locally`,
   ];
-  if (c.byFunction.length > 0) lines.push(`  by function: ${c.byFunction.map((f) => `${f.func} ${f.calls}`).join(', ')}`);
+  if (c.byFunction.length > 0)
+    lines.push(`  by function: ${c.byFunction.map((f) => `${f.func} ${f.calls}`).join(', ')}`);
   lines.push(`wake-ups of polling-idle CPUs without an IPI: ${summary.wakeupsWithoutIpi}`);
   if (warnings.length === 0) {
     lines.push('warnings: none');
   } else {
     lines.push(`warnings: ${warnings.length}`);
     for (const w of warnings.slice(0, maxWarnings)) lines.push(`  ${w}`);
-    if (warnings.length > maxWarnings) lines.push(`  … ${warnings.length - maxWarnings} more (--json lists all)`);
+    if (warnings.length > maxWarnings)
+      lines.push(`  … ${warnings.length - maxWarnings} more (--json lists all)`);
   }
   return lines;
 }
 
-/** A two-column listing (`genipi list`). */
-export function listTable(head: [string, string, string], rows: readonly (readonly [string, string, string])[], style: TableStyle): string {
-  const t = table([...head], ['left', 'left', 'left'], style);
+/** A three-column listing (`genipi list`); the last column wraps at `lastWidth` characters. */
+export function listTable(
+  head: [string, string, string],
+  rows: readonly (readonly [string, string, string])[],
+  style: TableStyle,
+  lastWidth = 64,
+): string {
+  const width = (i: number): number =>
+    Math.max(head[i].length, ...rows.map((r) => r[i].length)) + 2;
+  const t = new Table({
+    head: [...head],
+    colWidths: [width(0), width(1), lastWidth + 2],
+    wordWrap: true,
+    style: style.plain ? { head: [], border: [] } : { head: ['cyan'], border: ['grey'] },
+  });
   for (const r of rows) t.push([...r]);
   return t.toString();
 }

@@ -1,10 +1,11 @@
 /**
- * The services the CLI gets from its container: terminal I/O, files, and the host (package
- * scripts, wall clock). `main.ts` binds the Node implementations; tests bind in-memory ones and
- * run commands in-process.
+ * The services the CLI gets from its container: terminal I/O, files, the host (package
+ * scripts, wall clock) and the named scenarios. `main.ts` binds the Node implementations; tests
+ * bind in-memory ones and run commands in-process.
  *
  * @packageDocumentation
  */
+import type { Scenario } from '../scenarios/scenario.js';
 
 /** Where output goes and what the terminal is. */
 export interface CliIo {
@@ -23,6 +24,11 @@ export interface CliIo {
 }
 /** DI token for {@link CliIo}. */
 export const CliIo: unique symbol = Symbol.for('genipi/cli/CliIo');
+
+/** The scenarios `genipi run` and `genipi list` know by name (the built-in ones unless bound otherwise). */
+export type CliScenarios = ReadonlyMap<string, Scenario>;
+/** DI token for {@link CliScenarios}. */
+export const CliScenarios: unique symbol = Symbol.for('genipi/cli/CliScenarios');
 
 /** File access. Paths are relative to the working directory. */
 export interface CliFiles {

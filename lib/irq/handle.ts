@@ -10,6 +10,7 @@ import { inject, injectable } from 'inversify';
 import { Errno } from '../errno.js';
 import { Printk } from '../printk.js';
 import { SimCpus } from '../sim/cpus.js';
+import { checkInteger } from '../validate.js';
 import { FaultInjector } from '../sim/faults.js';
 import { Tracer } from '../trace/tracer.js';
 import type { IrqDesc, IrqFlowHandler } from './irqdata.js';
@@ -173,9 +174,13 @@ export class IrqFlow {
     (desc.handleIrq ?? this.handleBadIrq)(desc);
   }
 
-  /** `generic_handle_irq(irq)`: 0, or `-EINVAL` for an irq with no descriptor. */
+  /**
+   * `generic_handle_irq(irq)`: 0, or `-EINVAL` for an irq with no descriptor.
+   * @throws TypeError if `irq` is not an integer.
+   */
   genericHandleIrq(irq: number): number {
-    const desc = this.#descs.lookup(irq);
+    checkInteger('genericHandleIrq', 'irq', irq);
+    const desc = irq >= 0 ? this.#descs.lookup(irq) : undefined;
     if (desc === undefined) return -Errno.EINVAL;
     this.genericHandleIrqDesc(desc);
     return 0;
@@ -184,8 +189,11 @@ export class IrqFlow {
   /**
    * `generic_handle_domain_irq(domain, hwirq)`: resolve `hwirq` in `domain` and run the virq's
    * flow handler. 0, or `-EINVAL` if nothing is mapped there.
+   * @throws TypeError if `domain` is not an IrqDomain of this machine or `hwirq` not an integer.
    */
   genericHandleDomainIrq(domain: IrqDomain, hwirq: number): number {
+    this.#domains.checkDomain('genericHandleDomainIrq', 'domain', domain, false);
+    checkInteger('genericHandleDomainIrq', 'hwirq', hwirq);
     const data = this.#domains.resolve(domain, hwirq);
     if (data === undefined) return -Errno.EINVAL;
     const desc = this.#descs.lookup(data.irq);

@@ -260,12 +260,15 @@ export class Ipi {
         return -Errno.EINVAL;
       }
     }
+    if (cpu < 0 || cpu >= this.#nrCpuIds) {
+      // The fast path does not verify; the kernel would index past its per-CPU data.
+      throw new RangeError(`__ipiSendSingle: cpu is ${cpu}; expected a CPU number in [0, ${this.#nrCpuIds}). Nothing was sent.`);
+    }
     if (chip?.ipiSendSingle === undefined) {
       if (chip?.ipiSendMask === undefined) throw this.#oops('__ipiSendSingle', desc, 'a chip with no IPI hook');
-      if (cpu < 0 || cpu >= this.#nrCpuIds) throw this.#oops('__ipiSendSingle', desc, `cpumask_of(${cpu})`);
       const one = this.#oneCpu;
       one.clearAll().setCpu(cpu);
-      this.#chipMask('__ipi_send_single', chip as IrqChip, data, one);
+      this.#chipMask('__ipi_send_single', chip, data, one);
       return 0;
     }
     const domain = this.#levelDomain('__ipiSendSingle', data);
@@ -277,7 +280,7 @@ export class Ipi {
       }
       data = percpu;
     }
-    this.#chipSingle('__ipi_send_single', chip as IrqChip, data, cpu);
+    this.#chipSingle('__ipi_send_single', chip, data, cpu);
     return 0;
   }
 
@@ -303,7 +306,7 @@ export class Ipi {
       }
     }
     if (chip?.ipiSendMask !== undefined) {
-      this.#chipMask('__ipi_send_mask', chip as IrqChip, data, dest);
+      this.#chipMask('__ipi_send_mask', chip, data, dest);
       return 0;
     }
     if (chip?.ipiSendSingle === undefined) throw this.#oops('__ipiSendMask', desc, 'a chip with no IPI hook');
@@ -318,11 +321,11 @@ export class Ipi {
         }
       }
       for (let cpu = dest.first(); cpu < this.#nrCpuIds; cpu = dest.next(cpu)) {
-        this.#chipSingle('__ipi_send_mask', chip as IrqChip, (this.#descs.lookup(base + cpu - offset) as IrqDesc).irqData, cpu);
+        this.#chipSingle('__ipi_send_mask', chip, (this.#descs.lookup(base + cpu - offset) as IrqDesc).irqData, cpu);
       }
     } else {
       for (let cpu = dest.first(); cpu < this.#nrCpuIds; cpu = dest.next(cpu)) {
-        this.#chipSingle('__ipi_send_mask', chip as IrqChip, data, cpu);
+        this.#chipSingle('__ipi_send_mask', chip, data, cpu);
       }
     }
     return 0;

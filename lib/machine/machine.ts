@@ -274,8 +274,9 @@ function checkOptions(options: MachineOptions, builtins: ReadonlyMap<string, rea
   ) {
     throw new RangeError(`createMachine: csdLockTimeoutMs is ${describeValue(options.csdLockTimeoutMs)}; expected a non-negative integer`);
   }
-  if (options.faultPolicy !== undefined && options.faultPolicy !== 'stop' && options.faultPolicy !== 'continue') {
-    fail(`faultPolicy is ${describeValue(options.faultPolicy)}; expected 'stop' or 'continue'`);
+  const faultPolicy: unknown = options.faultPolicy;
+  if (faultPolicy !== undefined && faultPolicy !== 'stop' && faultPolicy !== 'continue') {
+    fail(`faultPolicy is ${describeValue(faultPolicy)}; expected 'stop' or 'continue'`);
   }
   return { modules, online };
 }

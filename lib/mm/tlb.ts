@@ -12,7 +12,7 @@ import { MachineConfig } from '../machine/config.js';
 import { SimCpus, type SimTask } from '../sim/cpus.js';
 import { CoreTiming } from '../sim/timing.js';
 import { Smp } from '../smp/smp.js';
-import { checkInteger } from '../validate.js';
+import { checkBoolean, checkInteger, describeValue } from '../validate.js';
 
 /** `tlb_single_page_flush_ceiling`: above this many pages a full flush is cheaper. */
 export const TLB_SINGLE_PAGE_FLUSH_CEILING = 33;
@@ -59,6 +59,8 @@ export class Tlb {
   readonly #loaded: (MmStruct | null)[] = [];
   readonly #lazy: Uint8Array;
   #nextMm = 1;
+  /** The address spaces this machine allocated (another machine's are refused). */
+  readonly #mms = new WeakSet<MmStruct>();
   /** Remote flushes received per CPU (`NR_TLB_REMOTE_FLUSH_RECEIVED`). */
   readonly remoteFlushes: Uint32Array;
 
@@ -84,11 +86,26 @@ export class Tlb {
 
   /** A new address space. */
   mmAlloc(): MmStruct {
-    return new MmStruct(this.#nextMm++, this.#nrCpuIds);
+    const mm = new MmStruct(this.#nextMm++, this.#nrCpuIds);
+    this.#mms.add(mm);
+    return mm;
+  }
+
+  /** Throws unless `mm` is an address space of this machine. */
+  #checkMm(fn: string, mm: unknown): asserts mm is MmStruct {
+    if (!(mm instanceof MmStruct)) throw new TypeError(`${fn}: mm is ${describeValue(mm)}; expected an MmStruct from machine.tlb.mmAlloc()`);
+    if (!this.#mms.has(mm)) throw new TypeError(`${fn}: mm ${mm.id} belongs to another machine; use machine.tlb.mmAlloc()`);
+  }
+
+  /** Throws unless `cpu` is a CPU number of this machine. */
+  #checkCpu(fn: string, cpu: number): void {
+    checkInteger(fn, 'cpu', cpu);
+    if (cpu < 0 || cpu >= this.#nrCpuIds) throw new RangeError(`${fn}: cpu is ${cpu}; expected a CPU number in [0, ${this.#nrCpuIds})`);
   }
 
   /** `switch_mm()` on the current CPU: `mm` becomes loaded and non-lazy; the CPU joins its mask. */
   switchMm(mm: MmStruct): void {
+    this.#checkMm('switchMm', mm);
     const cpu = this.#cpus.smpProcessorId();
     this.#loaded[cpu] = mm;
     this.#lazy[cpu] = 0;
@@ -102,6 +119,7 @@ export class Tlb {
 
   /** Is `cpu` in lazy-TLB mode? */
   isLazy(cpu: number): boolean {
+    this.#checkCpu('isLazy', cpu);
     return this.#lazy[cpu] !== 0;
   }
 
@@ -121,6 +139,9 @@ export class Tlb {
 
   /** Does `cpu`'s TLB hold a translation of `page` in `mm`? */
   cached(cpu: number, mm: MmStruct, page: number): boolean {
+    this.#checkCpu('cached', cpu);
+    this.#checkMm('cached', mm);
+    checkInteger('cached', 'page', page);
     return this.#tlbs[cpu]?.get(mm)?.has(page) ?? false;
   }
 
@@ -131,6 +152,9 @@ export class Tlb {
    */
   readonly flushTlbFunc = (arg: unknown): void => {
     const info = arg as FlushTlbInfo;
+    if (typeof arg !== 'object' || arg === null || !this.#mms.has(info.mm)) {
+      throw new TypeError(`flushTlbFunc: info is ${describeValue(arg)}; expected a FlushTlbInfo of this machine`);
+    }
     const cpu = this.#cpus.smpProcessorId();
     const local = cpu === info.initiatingCpu;
     const loaded = this.#loaded[cpu] ?? null;
@@ -171,9 +195,10 @@ export class Tlb {
    * page tables were freed) and waits for them; flushes locally when only this CPU is involved.
    */
   *flushTlbMmRange(mm: MmStruct, start: number, end: number, freedTables = false): SimTask<void> {
-    if (!(mm instanceof MmStruct)) throw new TypeError('flushTlbMmRange: mm is not an MmStruct');
+    this.#checkMm('flushTlbMmRange', mm);
     checkInteger('flushTlbMmRange', 'start', start);
     checkInteger('flushTlbMmRange', 'end', end);
+    checkBoolean('flushTlbMmRange', 'freedTables', freedTables);
     if (end < start) throw new RangeError(`flushTlbMmRange: end ${end} is before start ${start}`);
     const cpu = this.#cpus.smpProcessorId();
     this.#cpus.charge(this.#timing.tlbFlushLocalNs);

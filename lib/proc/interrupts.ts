@@ -47,7 +47,9 @@ export interface IrqRowSnapshot {
 
 /** One architecture statistics row's data. */
 export interface StatRowSnapshot {
+  /** Row label (`RES`, `IPI0`). */
   readonly label: string;
+  /** Text after the counts. */
   readonly description: string;
   /** Count per online CPU, in the order of {@link InterruptsSnapshot.cpus}. */
   readonly counts: readonly number[];
@@ -104,7 +106,8 @@ interface ArchStyle {
 }
 
 function archStyle(arch: string): ArchStyle {
-  if (arch === 'x86' || arch.startsWith('x86-')) return { showLevel: false, trailer: ['ERR', 'MIS'] };
+  if (arch === 'x86' || arch.startsWith('x86-'))
+    return { showLevel: false, trailer: ['ERR', 'MIS'] };
   if (arch.startsWith('mips')) return { showLevel: false, trailer: ['ERR'] };
   if (arch.startsWith('arm64') || arch.startsWith('riscv')) return { showLevel: true, trailer: [] };
   return { showLevel: false, trailer: [] };
@@ -124,7 +127,9 @@ export function renderProcInterrupts(snapshot: InterruptsSnapshot): string {
   const prec = procPrecision(snapshot.nrIrqs);
   const style = archStyle(snapshot.arch);
   const lines: string[] = [];
-  lines.push(''.padStart(prec + 8) + snapshot.cpus.map((cpu) => `CPU${String(cpu).padEnd(8)}`).join(''));
+  lines.push(
+    ''.padStart(prec + 8) + snapshot.cpus.map((cpu) => `CPU${String(cpu).padEnd(8)}`).join(''),
+  );
   for (const row of snapshot.irqs) {
     if (row.hidden || row.actions.length === 0) continue;
     let line = `${String(row.irq).padStart(prec)}:`;
@@ -140,16 +145,24 @@ export function renderProcInterrupts(snapshot: InterruptsSnapshot): string {
   const totals = new Map<string, number>();
   for (const row of snapshot.stats) {
     if (TOTAL_ROWS.has(row.label)) {
-      totals.set(row.label, row.counts.reduce((a, b) => a + b, 0));
-      if (!style.trailer.includes(row.label)) lines.push(`${row.label.padStart(prec)}: ${String(totals.get(row.label)).padStart(10)}`);
+      totals.set(
+        row.label,
+        row.counts.reduce((a, b) => a + b, 0),
+      );
+      if (!style.trailer.includes(row.label))
+        lines.push(`${row.label.padStart(prec)}: ${String(totals.get(row.label)).padStart(10)}`);
       continue;
     }
     const ipi = /^IPI(\d+)$/.exec(row.label);
-    let line = ipi !== null ? `${'IPI'.padStart(prec - 1)}${ipi[1]}:${prec >= 4 ? ' ' : ''}` : `${row.label.padStart(prec)}: `;
+    let line =
+      ipi !== null
+        ? `${'IPI'.padStart(prec - 1)}${ipi[1]}:${prec >= 4 ? ' ' : ''}`
+        : `${row.label.padStart(prec)}: `;
     for (const n of row.counts) line += `${String(n).padStart(10)} `;
     line += ipi !== null ? `      ${row.description}` : `  ${row.description}`;
     lines.push(line);
   }
-  for (const label of style.trailer) lines.push(`${label.padStart(prec)}: ${String(totals.get(label) ?? 0).padStart(10)}`);
+  for (const label of style.trailer)
+    lines.push(`${label.padStart(prec)}: ${String(totals.get(label) ?? 0).padStart(10)}`);
   return `${lines.join('\n')}\n`;
 }

@@ -8,11 +8,12 @@
  *
  * @packageDocumentation
  */
-import { Cpumask } from '../cpumask.js';
+import type { Cpumask } from '../cpumask.js';
 import type { Machine } from '../machine/machine.js';
 
 /** One `ipi_benchmark` line. */
 export interface IpiBenchmarkLine {
+  /** The module's line name. */
   readonly name: 'Dry-run' | 'Self-IPI' | 'Normal IPI' | 'Broadcast IPI';
   /** Summed one-way latency: handler start minus time before the call (0 for broadcast). */
   readonly ipi: number;
@@ -22,7 +23,9 @@ export interface IpiBenchmarkLine {
 
 /** Result of {@link runIpiBenchmark}. */
 export interface IpiBenchmarkResult {
+  /** Iterations per line. */
   readonly ntimes: number;
+  /** Dry-run, Self-IPI, Normal IPI, Broadcast IPI. */
   readonly lines: readonly IpiBenchmarkLine[];
 }
 

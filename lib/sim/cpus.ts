@@ -18,6 +18,7 @@ import { SimEngine, type StallReport } from './engine.js';
 import { FaultInjector } from './faults.js';
 import type { InterruptController } from './intc.js';
 import { CoreTiming } from './timing.js';
+import { checkBoolean, checkFunction, checkInteger, describeValue } from '../validate.js';
 
 /** The controller of a machine whose arch attached none: nothing is ever pending. */
 const noInterruptController: InterruptController = Object.freeze({
@@ -228,6 +229,19 @@ export class SimCpus {
    * @throws Error if one is attached already.
    */
   attachInterruptController(intc: InterruptController): void {
+    const shape = intc as Partial<InterruptController> | null;
+    if (
+      typeof shape !== 'object' ||
+      shape === null ||
+      typeof shape.pending !== 'function' ||
+      typeof shape.acknowledge !== 'function' ||
+      typeof shape.dispatch !== 'function' ||
+      typeof shape.pendingCount !== 'function'
+    ) {
+      throw new TypeError(
+        `attachInterruptController: intc is ${describeValue(intc)}; expected an InterruptController (pending, acknowledge, dispatch, pendingCount)`,
+      );
+    }
     if (this.#intc !== noInterruptController) {
       throw new Error(`attachInterruptController: ${this.#intc.name} is attached already; one per machine`);
     }
@@ -247,10 +261,14 @@ export class SimCpus {
   /** State of CPU `cpu`. */
   cpu(cpu: number): SimCpu {
     const c = this.#cpus[cpu] as SimCpu | undefined;
-    if (c === undefined) {
-      throw new RangeError(`SimCpus.cpu: cpu ${String(cpu)} is not a CPU of this machine (0..${this.#cpus.length - 1})`);
-    }
+    if (c === undefined || typeof cpu !== 'number') return this.#badCpu('SimCpus.cpu', cpu);
     return c;
+  }
+
+  /** Throws the error a bad CPU argument gets: TypeError for a non-integer, else RangeError. */
+  #badCpu(fn: string, cpu: unknown): never {
+    checkInteger(fn, 'cpu', cpu);
+    throw new RangeError(`${fn}: cpu ${cpu} is not a CPU of this machine (0..${this.#cpus.length - 1})`);
   }
 
   // ---------------------------------------------------------------- current CPU
@@ -290,8 +308,9 @@ export class SimCpus {
    * CSD-lock watchdog re-sending an IPI from the waiter.
    */
   withCurrent<T>(cpu: number, fn: () => T): T {
-    const prev = this.#current;
     const c = this.cpu(cpu);
+    checkFunction('withCurrent', 'fn', fn);
+    const prev = this.#current;
     const charge = c.charge;
     this.#current = c;
     try {
@@ -315,6 +334,10 @@ export class SimCpus {
 
   /** Spends `ns` of the current CPU's time in straight-line code (no-op outside simulated code). */
   charge(ns: number): void {
+    if (!Number.isSafeInteger(ns) || ns < 0) {
+      checkInteger('SimCpus.charge', 'ns', ns);
+      throw new RangeError(`SimCpus.charge: ns is ${ns}; expected a non-negative integer`);
+    }
     const c = this.#current;
     if (c !== null) c.charge += ns;
   }
@@ -347,19 +370,26 @@ export class SimCpus {
 
   /** `local_irq_restore(flags)`. */
   localIrqRestore(flags: boolean): void {
+    checkBoolean('localIrqRestore', 'flags', flags);
     this.#need('localIrqRestore').irqsEnabled = flags;
   }
 
   /** What task code yields to spend `ns` (interruptible if interrupts are enabled). */
   delay(ns: number): SimYield {
     if (!Number.isSafeInteger(ns) || ns < 0) {
-      throw new RangeError(`SimCpus.delay: ns is ${String(ns)}; expected a non-negative integer`);
+      checkInteger('SimCpus.delay', 'ns', ns);
+      throw new RangeError(`SimCpus.delay: ns is ${ns}; expected a non-negative integer`);
     }
     return { kind: 'delay', ns };
   }
 
   /** What task code yields to spin until `on` is satisfied; `site` names the caller. */
   waitFor(on: Waitable, site: string): SimYield {
+    const w = on as Partial<Waitable> | null;
+    if (typeof w !== 'object' || w === null || typeof w.addWaiter !== 'function' || typeof w.describe !== 'function' || !('satisfied' in w)) {
+      throw new TypeError(`SimCpus.waitFor: on is ${describeValue(on)}; expected a Waitable (satisfied, waitsForCpu, describe, addWaiter)`);
+    }
+    if (typeof site !== 'string') throw new TypeError(`SimCpus.waitFor: site is ${describeValue(site)}; expected a string`);
     return { kind: 'wait', on, site };
   }
 
@@ -371,18 +401,26 @@ export class SimCpus {
    * @throws RangeError for a CPU that is not online, TypeError for a non-function.
    */
   spawn<T>(cpu: number, fn: SimTaskFn<T>, options: { at?: number; name?: string } = {}): TaskHandle<T> {
-    if (!Number.isInteger(cpu) || cpu < 0 || cpu >= this.#cpus.length) {
-      throw new RangeError(`spawn: cpu is ${String(cpu)}; expected a CPU number in [0, ${this.#cpus.length})`);
+    checkInteger('spawn', 'cpu', cpu);
+    if (cpu < 0 || cpu >= this.#cpus.length) {
+      throw new RangeError(`spawn: cpu is ${cpu}; expected a CPU number in [0, ${this.#cpus.length})`);
     }
     if (!this.#masks.cpuOnline(cpu)) {
       throw new RangeError(`spawn: cpu ${cpu} is offline; bring it online first or pick an online CPU`);
     }
     if (typeof fn !== 'function') {
-      throw new TypeError(`spawn: task is ${typeof fn}; expected a generator function (cpu) => SimTask`);
+      throw new TypeError(`spawn: fn is ${describeValue(fn)}; expected a generator function (cpu) => SimTask`);
+    }
+    if (typeof options !== 'object' || (options as unknown) === null) {
+      throw new TypeError(`spawn: options is ${describeValue(options)}; expected { at?, name? }`);
     }
     const at = options.at ?? this.#engine.now;
-    if (!Number.isSafeInteger(at) || at < this.#engine.now) {
-      throw new RangeError(`spawn: at is ${String(at)}; expected an integer time not before now (${this.#engine.now})`);
+    checkInteger('spawn', 'options.at', at);
+    if (at < this.#engine.now) {
+      throw new RangeError(`spawn: options.at is ${at}; expected an integer time not before now (${this.#engine.now})`);
+    }
+    if (options.name !== undefined && typeof options.name !== 'string') {
+      throw new TypeError(`spawn: options.name is ${describeValue(options.name)}; expected a string`);
     }
     const name = options.name ?? (fn.name !== '' ? fn.name : `task${++this.#taskSeq}`);
     const t = new TaskRecord<T>(name, cpu, fn);
@@ -408,7 +446,7 @@ export class SimCpus {
 
   /** Sets `need_resched` on `cpu`; a polling-idle CPU notices it without an interrupt. */
   setNeedResched(cpu: number): void {
-    const c = this.#cpus[cpu];
+    const c = this.cpu(cpu);
     c.needResched = true;
     if (c.idle && c.polling) {
       this.#engine.schedule(this.localNow() + this.#timing.pollWakeNs, this.#evPoke, cpu, 0);
@@ -420,7 +458,7 @@ export class SimCpus {
    * IPI) and return true; otherwise return false and the caller sends an IPI.
    */
   setNrIfPolling(cpu: number): boolean {
-    const c = this.#cpus[cpu];
+    const c = this.cpu(cpu);
     if (!(c.alive && c.idle && c.polling && c.hardirq === 0)) return false;
     this.setNeedResched(cpu);
     return true;
@@ -443,7 +481,7 @@ export class SimCpus {
    * (immediately if interrupts are enabled, else when they are re-enabled).
    */
   kick(cpu: number): void {
-    const c = this.#cpus[cpu];
+    const c = this.cpu(cpu);
     if (c.takeScheduled) return;
     if (this.#current === null && this.#engine.running) {
       // Called from an event handler (a delivery), not from some CPU's code: no re-entrancy
@@ -452,7 +490,9 @@ export class SimCpus {
       return;
     }
     c.takeScheduled = true;
-    this.#engine.schedule(this.#engine.now, this.#evTake, cpu, 0);
+    // Raised by some CPU's code: the interrupt exists from that CPU's local time on, not from
+    // the start of its step.
+    this.#engine.schedule(this.localNow(), this.#evTake, cpu, 0);
   }
 
   /** Wakes every CPU spinning on a waitable at the time the releasing CPU's store is visible. */
@@ -683,6 +723,11 @@ export class SimCpus {
    */
   cpuDown(cpu: number, teardownNs = 0): void {
     const c = this.cpu(cpu);
+    // Checked before anything changes: a bad delay must not leave the CPU offline and never dying.
+    checkInteger('cpuDown', 'teardownNs', teardownNs);
+    if (teardownNs < 0 || !Number.isSafeInteger(this.#engine.now + teardownNs)) {
+      throw new RangeError(`cpuDown: teardownNs is ${teardownNs}; expected a non-negative integer (and a time that fits)`);
+    }
     if (!this.#masks.cpuOnline(cpu)) throw new RangeError(`cpuDown: cpu ${cpu} is already offline`);
     if (this.#masks.numOnlineCpus() === 1) throw new RangeError(`cpuDown: cpu ${cpu} is the last online CPU`);
     if (c.task !== null || c.runQueue.length > 0) {

@@ -76,11 +76,11 @@ export type DeliveryFault =
  */
 export interface FaultPlan {
   /** Return true to make this chip IPI callback throw an {@link InjectedFault} instead of running. */
-  chip?(ctx: FaultContext): boolean;
+  readonly chip?: (ctx: FaultContext) => boolean;
   /** Return true to make this irq action handler throw an {@link InjectedFault} instead of running. */
-  handler?(ctx: FaultContext): boolean;
+  readonly handler?: (ctx: FaultContext) => boolean;
   /** Drop or delay this delivery, or return null to deliver it normally. */
-  delivery?(ctx: FaultContext): DeliveryFault;
+  readonly delivery?: (ctx: FaultContext) => DeliveryFault;
 }
 
 /** The error an injected fault throws. */
@@ -201,11 +201,9 @@ export class FaultInjector {
    */
   check(site: 'chip' | 'handler', irq: number, callsite: string): void {
     const plan = this.#plan;
-    if (plan === null) return;
-    const hook = site === 'chip' ? plan.chip : plan.handler;
-    if (hook === undefined) return;
+    if (plan === null || (site === 'chip' ? plan.chip : plan.handler) === undefined) return;
     const ctx: FaultContext = { site, cpu: this.#currentCpu(), irq, callsite };
-    if (hook.call(plan, ctx)) throw new InjectedFault(ctx);
+    if (site === 'chip' ? plan.chip?.(ctx) : plan.handler?.(ctx)) throw new InjectedFault(ctx);
   }
 
   /**
@@ -214,10 +212,10 @@ export class FaultInjector {
    * @throws TypeError if the plan returns something that is not a {@link DeliveryFault}.
    */
   delivery(cpu: number, irq: number, callsite: string): DeliveryFault {
-    const hook = this.#plan?.delivery;
-    if (hook === undefined) return null;
+    const plan = this.#plan;
+    if (plan?.delivery === undefined) return null;
     const ctx: FaultContext = { site: 'delivery', cpu, irq, callsite };
-    const f = hook.call(this.#plan, ctx);
+    const f = plan.delivery(ctx);
     if (f === null) return null;
     const kind = (f as { kind?: unknown } | undefined)?.kind;
     if (kind === 'drop') {

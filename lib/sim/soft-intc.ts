@@ -12,6 +12,7 @@ import { Printk } from '../printk.js';
 import { SimCpus } from './cpus.js';
 import { SimEngine } from './engine.js';
 import { FaultInjector } from './faults.js';
+import { checkInteger } from '../validate.js';
 import type { InterruptController } from './intc.js';
 
 /** The generic per-CPU pending-virq controller. Attach it with {@link SoftIntc.attach}. */
@@ -83,12 +84,12 @@ export class SoftIntc implements InterruptController {
    * (then the result is known only on arrival, and this returns true).
    */
   raise(cpu: number, virq: number): boolean {
-    if (!Number.isInteger(cpu) || cpu < 0 || cpu >= this.#nrCpuIds) {
-      throw new RangeError(`SoftIntc.raise: cpu is ${String(cpu)}; expected a CPU number in [0, ${this.#nrCpuIds})`);
+    checkInteger('SoftIntc.raise', 'cpu', cpu);
+    checkInteger('SoftIntc.raise', 'virq', virq);
+    if (cpu < 0 || cpu >= this.#nrCpuIds) {
+      throw new RangeError(`SoftIntc.raise: cpu is ${cpu}; expected a CPU number in [0, ${this.#nrCpuIds})`);
     }
-    if (!Number.isSafeInteger(virq) || virq < 0) {
-      throw new RangeError(`SoftIntc.raise: virq is ${String(virq)}; expected a non-negative integer`);
-    }
+    if (virq < 0) throw new RangeError(`SoftIntc.raise: virq is ${virq}; expected a non-negative integer`);
     this.sent[cpu]++;
     let at = this.#cpus.localNow();
     const fault = this.#faults.delivery(cpu, virq, 'soft-intc delivery');

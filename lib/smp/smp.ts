@@ -20,7 +20,7 @@ import { SimEngine } from '../sim/engine.js';
 import { FaultInjector } from '../sim/faults.js';
 import { CoreTiming } from '../sim/timing.js';
 import { Tracer } from '../trace/tracer.js';
-import { checkBoolean, checkCpumask, checkFunction, checkInteger } from '../validate.js';
+import { checkBoolean, checkCpumask, checkFunction, checkInteger, describeValue } from '../validate.js';
 import {
   CallSingleData,
   CSD_FLAG_LOCK,
@@ -141,17 +141,28 @@ export class Smp {
 
   /** Registers the scheduler's handler for `CSD_TYPE_TTWU` entries (`sched_ttwu_pending`). */
   setTtwuHandler(handler: TtwuHandler): void {
+    checkFunction('setTtwuHandler', 'handler', handler);
     this.#ttwu = handler;
   }
 
   /** Number of csds queued on `cpu` (for invariant checks). */
   queueLength(cpu: number): number {
+    this.#checkCpu('queueLength', cpu);
     return this.#queues[cpu].length;
   }
 
   /** The csds queued on `cpu`, oldest first (read-only view, for invariant checks and snapshots). */
   callQueue(cpu: number): readonly CallSingleData[] {
+    this.#checkCpu('callQueue', cpu);
     return this.#queues[cpu];
+  }
+
+  /** A CPU number of this machine: TypeError for a non-integer, RangeError outside [0, nr_cpu_ids). */
+  #checkCpu(fn: string, cpu: number): void {
+    checkInteger(fn, 'cpu', cpu);
+    if (cpu < 0 || cpu >= this.#nrCpuIds) {
+      throw new RangeError(`${fn}: cpu is ${cpu}; expected a CPU number in [0, ${this.#nrCpuIds})`);
+    }
   }
 
   #arch(fn: string): SmpOps {
@@ -268,6 +279,10 @@ export class Smp {
    * later enqueuers rely on the IPI already in flight.
    */
   __smpCallSingleQueue(cpu: number, csd: CallSingleData, callsite = 'smp_call_function_single'): void {
+    this.#checkCpu('__smpCallSingleQueue', cpu);
+    if (!(csd instanceof CallSingleData)) {
+      throw new TypeError(`__smpCallSingleQueue: csd is ${describeValue(csd)}; expected a CallSingleData`);
+    }
     if (this.#queue(cpu, csd, callsite)) this.#sendCallFunctionSingleIpi(cpu, callsite);
   }
 
@@ -312,26 +327,32 @@ export class Smp {
     checkFunction(fn, 'func', func);
     checkBoolean(fn, 'wait', wait);
     const me = this.#thisCpu(fn);
-    // Deadlock guard: a CPU spinning with interrupts off cannot answer another's call.
-    this.#printk.warnOnOnce(
-      this.#masks.cpuOnline(me) && this.#cpus.irqsDisabled(),
-      'smp_call_function_single:irqs_disabled',
-    );
-    this.#printk.warnOnOnce(!this.#cpus.inTask(), 'smp_call_function_single:!in_task');
-    let csd: CallSingleData;
-    if (wait) {
-      csd = new CallSingleData(null, undefined, CSD_FLAG_LOCK | CSD_TYPE_SYNC);
-    } else {
-      csd = this.#csdData[me] ??= new CallSingleData();
-      yield* this.#csdLock(csd, 'smp_call_function_single');
+    // preempt_disable(): pinned to this CPU until the call is done (and hot-unplug waits).
+    const preempt = this.#cpus.preemptDisable();
+    try {
+      // Deadlock guard: a CPU spinning with interrupts off cannot answer another's call.
+      this.#printk.warnOnOnce(
+        this.#masks.cpuOnline(me) && this.#cpus.irqsDisabled(),
+        'smp_call_function_single:irqs_disabled',
+      );
+      this.#printk.warnOnOnce(!this.#cpus.inTask(), 'smp_call_function_single:!in_task');
+      let csd: CallSingleData;
+      if (wait) {
+        csd = new CallSingleData(null, undefined, CSD_FLAG_LOCK | CSD_TYPE_SYNC);
+      } else {
+        csd = this.#csdData[me] ??= new CallSingleData();
+        yield* this.#csdLock(csd, 'smp_call_function_single');
+      }
+      csd.func = func;
+      csd.info = info;
+      csd.src = me;
+      csd.dst = cpu;
+      const err = this.#genericExecSingle(cpu, csd, 'smp_call_function_single');
+      if (wait) yield* this.#csdLockWait(csd, 'smp_call_function_single');
+      return err;
+    } finally {
+      this.#cpus.preemptEnable(preempt);
     }
-    csd.func = func;
-    csd.info = info;
-    csd.src = me;
-    csd.dst = cpu;
-    const err = this.#genericExecSingle(cpu, csd, 'smp_call_function_single');
-    if (wait) yield* this.#csdLockWait(csd, 'smp_call_function_single');
-    return err;
   }
 
   /**
@@ -343,8 +364,8 @@ export class Smp {
   smpCallFunctionSingleAsync(cpu: number, csd: CallSingleData): number {
     const fn = 'smpCallFunctionSingleAsync';
     checkInteger(fn, 'cpu', cpu);
-    if (!(csd instanceof CallSingleData)) throw new TypeError(`${fn}: csd is not a CallSingleData`);
-    if (typeof csd.func !== 'function') throw new TypeError(`${fn}: csd.func is not a function`);
+    if (!(csd instanceof CallSingleData)) throw new TypeError(`${fn}: csd is ${describeValue(csd)}; expected a CallSingleData`);
+    if (typeof csd.func !== 'function') throw new TypeError(`${fn}: csd.func is ${describeValue(csd.func)}; expected a function`);
     const me = this.#thisCpu(fn);
     if ((csd.flags & CSD_FLAG_LOCK) !== 0) return -Errno.EBUSY;
     csd.flags = CSD_FLAG_LOCK | CSD_TYPE_ASYNC;
@@ -397,69 +418,75 @@ export class Smp {
     checkInteger(fn, 'scfFlags', scfFlags);
     if (cond !== null) checkFunction(fn, 'cond', cond);
     const me = this.#thisCpu(fn);
-    const wait = (scfFlags & SCF_WAIT) !== 0;
-    // lockdep_assert_irqs_enabled() is modelled as a one-time warning.
-    this.#printk.warnOnOnce(
-      this.#masks.cpuOnline(me) && this.#cpus.irqsDisabled(),
-      'smp_call_function_many_cond:irqs_disabled',
-    );
-    this.#printk.warnOnOnce(!this.#cpus.inTask(), 'smp_call_function_many_cond:!in_task');
-    const runLocal = (scfFlags & SCF_RUN_LOCAL) !== 0 && mask.testCpu(me) && (cond === null || cond(me, info));
-    const online = this.#masks.online;
-    let runRemote = false;
-    for (let c = mask.first(); c < this.#nrCpuIds; c = mask.next(c)) {
-      if (c !== me && online.testCpu(c)) {
-        runRemote = true;
-        break;
-      }
-    }
-    const cfdMask = (this.#cfdMask[me] ??= new Cpumask(this.#nrCpuIds));
-    if (runRemote) {
-      const ipiMask = (this.#cfdMaskIpi[me] ??= new Cpumask(this.#nrCpuIds));
-      const csds = (this.#cfdCsd[me] ??= new Map<number, CallSingleData>());
-      cfdMask.copyFrom(mask);
-      const w = cfdMask.words;
-      const ow = online.words;
-      for (let i = 0; i < w.length; i++) w[i] &= ow[i];
-      cfdMask.clearCpu(me);
-      ipiMask.clearAll();
-      let nrCpus = 0;
-      let lastCpu = -1;
-      for (let cpu = cfdMask.first(); cpu < this.#nrCpuIds; cpu = cfdMask.next(cpu)) {
-        if (cond !== null && !cond(cpu, info)) {
-          cfdMask.clearCpu(cpu);
-          continue;
-        }
-        let csd = csds.get(cpu);
-        if (csd === undefined) {
-          csd = new CallSingleData();
-          csds.set(cpu, csd);
-        }
-        yield* this.#csdLock(csd, 'smp_call_function_many_cond');
-        if (wait) csd.flags |= CSD_TYPE_SYNC;
-        csd.func = func;
-        csd.info = info;
-        csd.src = me;
-        csd.dst = cpu;
-        if (this.#queue(cpu, csd, 'smp_call_function_many_cond')) {
-          ipiMask.setCpu(cpu);
-          nrCpus++;
-          lastCpu = cpu;
+    // The caller runs with preemption disabled (on_each_cpu*() disable it themselves).
+    const preempt = this.#cpus.preemptDisable();
+    try {
+      const wait = (scfFlags & SCF_WAIT) !== 0;
+      // lockdep_assert_irqs_enabled() is modelled as a one-time warning.
+      this.#printk.warnOnOnce(
+        this.#masks.cpuOnline(me) && this.#cpus.irqsDisabled(),
+        'smp_call_function_many_cond:irqs_disabled',
+      );
+      this.#printk.warnOnOnce(!this.#cpus.inTask(), 'smp_call_function_many_cond:!in_task');
+      const runLocal = (scfFlags & SCF_RUN_LOCAL) !== 0 && mask.testCpu(me) && (cond === null || cond(me, info));
+      const online = this.#masks.online;
+      let runRemote = false;
+      for (let c = mask.first(); c < this.#nrCpuIds; c = mask.next(c)) {
+        if (c !== me && online.testCpu(c)) {
+          runRemote = true;
+          break;
         }
       }
-      if (nrCpus === 1) this.#sendCallFunctionSingleIpi(lastCpu, 'smp_call_function_many_cond');
-      else if (nrCpus > 1) this.#sendCallFunctionIpiMask(ipiMask, 'smp_call_function_many_cond');
-    }
-    if (runLocal && (cond === null || cond(me, info))) {
-      const flags = this.#cpus.localIrqSave();
-      this.#csdDoFunc(func, info, null);
-      this.#cpus.localIrqRestore(flags);
-    }
-    if (runRemote && wait) {
-      const csds = this.#cfdCsd[me] as Map<number, CallSingleData>;
-      for (let cpu = cfdMask.first(); cpu < this.#nrCpuIds; cpu = cfdMask.next(cpu)) {
-        yield* this.#csdLockWait(csds.get(cpu) as CallSingleData, 'smp_call_function_many_cond');
+      const cfdMask = (this.#cfdMask[me] ??= new Cpumask(this.#nrCpuIds));
+      if (runRemote) {
+        const ipiMask = (this.#cfdMaskIpi[me] ??= new Cpumask(this.#nrCpuIds));
+        const csds = (this.#cfdCsd[me] ??= new Map<number, CallSingleData>());
+        cfdMask.copyFrom(mask);
+        const w = cfdMask.words;
+        const ow = online.words;
+        for (let i = 0; i < w.length; i++) w[i] &= ow[i];
+        cfdMask.clearCpu(me);
+        ipiMask.clearAll();
+        let nrCpus = 0;
+        let lastCpu = -1;
+        for (let cpu = cfdMask.first(); cpu < this.#nrCpuIds; cpu = cfdMask.next(cpu)) {
+          if (cond !== null && !cond(cpu, info)) {
+            cfdMask.clearCpu(cpu);
+            continue;
+          }
+          let csd = csds.get(cpu);
+          if (csd === undefined) {
+            csd = new CallSingleData();
+            csds.set(cpu, csd);
+          }
+          yield* this.#csdLock(csd, 'smp_call_function_many_cond');
+          if (wait) csd.flags |= CSD_TYPE_SYNC;
+          csd.func = func;
+          csd.info = info;
+          csd.src = me;
+          csd.dst = cpu;
+          if (this.#queue(cpu, csd, 'smp_call_function_many_cond')) {
+            ipiMask.setCpu(cpu);
+            nrCpus++;
+            lastCpu = cpu;
+          }
+        }
+        if (nrCpus === 1) this.#sendCallFunctionSingleIpi(lastCpu, 'smp_call_function_many_cond');
+        else if (nrCpus > 1) this.#sendCallFunctionIpiMask(ipiMask, 'smp_call_function_many_cond');
       }
+      if (runLocal && (cond === null || cond(me, info))) {
+        const flags = this.#cpus.localIrqSave();
+        this.#csdDoFunc(func, info, null);
+        this.#cpus.localIrqRestore(flags);
+      }
+      if (runRemote && wait) {
+        const csds = this.#cfdCsd[me] as Map<number, CallSingleData>;
+        for (let cpu = cfdMask.first(); cpu < this.#nrCpuIds; cpu = cfdMask.next(cpu)) {
+          yield* this.#csdLockWait(csds.get(cpu) as CallSingleData, 'smp_call_function_many_cond');
+        }
+      }
+    } finally {
+      this.#cpus.preemptEnable(preempt);
     }
   }
 

@@ -23,7 +23,9 @@ export class TraceBuffer {
   constructor(options: TraceBufferOptions = {}) {
     const capacity = options.capacity ?? Infinity;
     if (capacity !== Infinity && (!Number.isSafeInteger(capacity) || capacity < 1)) {
-      throw new RangeError(`TraceBuffer: capacity is ${String(capacity)}; expected a positive integer`);
+      throw new RangeError(
+        `TraceBuffer: capacity is ${String(capacity)}; expected a positive integer`,
+      );
     }
     this.#capacity = capacity;
   }
@@ -56,7 +58,9 @@ export class TraceBuffer {
 
   /** The records held, oldest first (emission order). */
   records(): TraceRecord[] {
-    return this.#head === 0 ? this.#ring.slice() : [...this.#ring.slice(this.#head), ...this.#ring.slice(0, this.#head)];
+    return this.#head === 0
+      ? this.#ring.slice()
+      : [...this.#ring.slice(this.#head), ...this.#ring.slice(0, this.#head)];
   }
 
   /** Drops every record (the written count is kept). */
@@ -85,7 +89,8 @@ export function sortBySeq(records: readonly TraceRecord[]): TraceRecord[] {
  */
 export function parseHexMask(mask: string): number[] {
   const hex = mask.replace(/,/g, '');
-  if (!/^[0-9a-fA-F]+$/.test(hex)) throw new RangeError(`parseHexMask: "${mask}" is not a hex cpumask`);
+  if (!/^[0-9a-fA-F]+$/.test(hex))
+    throw new RangeError(`parseHexMask: "${mask}" is not a hex cpumask`);
   const cpus: number[] = [];
   for (let i = hex.length - 1, base = 0; i >= 0; i--, base += 4) {
     const nibble = parseInt(hex[i], 16);

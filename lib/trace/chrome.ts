@@ -8,8 +8,12 @@
  *   the action), x86 vector events (`RESCHEDULE`, `CALL_FUNCTION`, …), `ipi_entry/exit` (named
  *   by the reason) and `csd_function_entry/exit` (named by the function), nested as they ran.
  * - Each send (`ipi_send_cpu`, `ipi_send_cpumask`, `ipi_raise` at one instant on one CPU) is a
- *   short slice on the sender, and a flow arrow (`s` → `f` with `bp: "e"`) goes from it to each
- *   handler slice it caused, paired by {@link correlateIpis}.
+ *   short slice on the sender (up to `sendSliceNs`, shortened to fit before the next slice, or
+ *   placed just before the instant when another slice starts at it), and a flow arrow (`s` →
+ *   `f` with `bp: "e"`) goes from it to each handler slice it caused, paired by
+ *   {@link correlateIpis}. Handler slices of zero length are widened the same way so that they
+ *   show and a flow can end inside them. Flows that cannot be placed are counted in
+ *   `otherData.flowsSkipped`.
  * - Counters per CPU: `CPU<n> csd queue` (entries on its call-single queue) and
  *   `CPU<n> IPIs pending` (sent, not yet handled).
  * - Other events (`csd_queue_cpu`, `sched_wake_idle_without_ipi`, warnings as `console`, …) are
@@ -26,24 +30,37 @@ import type { TraceRecord, TraceValue } from './tracer.js';
 
 /** One Chrome trace event. Keys appear in this order in the serialized file. */
 export interface ChromeTraceEvent {
+  /** Slice, flow, counter or metadata name. */
   readonly name: string;
+  /** Category (`ipi`, `irq`, `csd`, `event`, `warning`). */
   readonly cat?: string;
+  /** Phase: `X` complete slice, `i` instant, `C` counter, `M` metadata, `s`/`f` flow start/end. */
   readonly ph: 'X' | 'B' | 'E' | 'i' | 'C' | 'M' | 's' | 't' | 'f';
   /** Microseconds. Absent on metadata events. */
   readonly ts?: number;
+  /** Duration of an `X` slice, µs. */
   readonly dur?: number;
+  /** Process: 1, the machine. */
   readonly pid: number;
+  /** Thread: CPU + 1 (the host track is `nrCpus + 1`). */
   readonly tid?: number;
+  /** Flow id shared by an `s` and its `f`. */
   readonly id?: number;
+  /** `e`: the flow end binds to the enclosing slice. */
   readonly bp?: 'e';
+  /** Instant scope: `t` (thread). */
   readonly s?: 'g' | 'p' | 't';
+  /** Event arguments (the trace record's fields). */
   readonly args?: Readonly<Record<string, unknown>>;
 }
 
 /** A Chrome trace in the object form. */
 export interface ChromeTrace {
+  /** Metadata first, then events in time order. */
   readonly traceEvents: readonly ChromeTraceEvent[];
+  /** How viewers show times. */
   readonly displayTimeUnit: 'ns';
+  /** `generator`, the caller's entries, `records`, `flows` and `flowsSkipped`. */
   readonly otherData: Readonly<Record<string, unknown>>;
 }
 
@@ -75,11 +92,14 @@ interface SendGroup {
   readonly cpu: number;
   readonly ts: number;
   readonly records: TraceRecord[];
+  /** Start of its slice: `ts`, or just before it when another slice starts at `ts`. */
+  start: number;
   /** Slice length, or 0 when no slice fits (then no flow starts here). */
   dur: number;
 }
 
-const VECTOR_ENTRY = /^(reschedule|call_function|call_function_single|irq_work|local_timer|x86_platform_ipi|thermal_apic|threshold_apic|deferred_error_apic|spurious_apic|error_apic)_(entry|exit)$/;
+const VECTOR_ENTRY =
+  /^(reschedule|call_function|call_function_single|irq_work|local_timer|x86_platform_ipi|thermal_apic|threshold_apic|deferred_error_apic|spurious_apic|error_apic)_(entry|exit)$/;
 
 /** `{ base, key, phase }` of an entry/exit record, or null. */
 function pairOf(r: TraceRecord): { base: string; key: string; entry: boolean } | null {
@@ -117,7 +137,10 @@ function us(ns: number): number {
 }
 
 /** Builds the Chrome trace of `records`. */
-export function toChromeTrace(records: readonly TraceRecord[], options: ChromeTraceOptions): ChromeTrace {
+export function toChromeTrace(
+  records: readonly TraceRecord[],
+  options: ChromeTraceOptions,
+): ChromeTrace {
   const { nrCpus } = options;
   const sendSliceNs = options.sendSliceNs ?? 20;
   const bySeq = sortBySeq(records);
@@ -135,7 +158,7 @@ export function toChromeTrace(records: readonly TraceRecord[], options: ChromeTr
     if (classifySend(r) !== null) {
       let g = lastGroup.get(r.cpu);
       if (g?.ts !== r.ts) {
-        g = { cpu: r.cpu, ts: r.ts, records: [], dur: 0 };
+        g = { cpu: r.cpu, ts: r.ts, records: [], start: r.ts, dur: 0 };
         groups.push(g);
         lastGroup.set(r.cpu, g);
       }
@@ -155,7 +178,15 @@ export function toChromeTrace(records: readonly TraceRecord[], options: ChromeTr
     }
     if (p.entry) {
       const { name, cat } = sliceOf(r, p.base);
-      const slice: Slice = { cpu: r.cpu, start: r.ts, end: r.ts, name, cat, args: { ...r.fields }, unfinished: false };
+      const slice: Slice = {
+        cpu: r.cpu,
+        start: r.ts,
+        end: r.ts,
+        name,
+        cat,
+        args: { ...r.fields },
+        unfinished: false,
+      };
       slices.push(slice);
       stack.push({ base: p.base, key: p.key, slice });
       if (classifyHandlerEntry(r) !== null) handlerSlice.set(r, slice);
@@ -201,7 +232,8 @@ export function toChromeTrace(records: readonly TraceRecord[], options: ChromeTr
   }
   for (const g of groups) addBoundary(g.cpu, g.ts);
   for (const b of boundaries.values()) b.sort((x, y) => x - y);
-  const nextBoundary = (cpu: number, ts: number): number => {
+  /** Index of the first boundary on `cpu` greater than `ts`. */
+  const after = (cpu: number, ts: number): number => {
     const b = boundaries.get(cpu) as number[];
     let lo = 0;
     let hi = b.length;
@@ -210,17 +242,38 @@ export function toChromeTrace(records: readonly TraceRecord[], options: ChromeTr
       if (b[mid] <= ts) lo = mid + 1;
       else hi = mid;
     }
-    return lo < b.length ? b[lo] : Infinity;
+    return lo;
+  };
+  const nextBoundary = (cpu: number, ts: number): number => {
+    const b = boundaries.get(cpu) as number[];
+    const i = after(cpu, ts);
+    return i < b.length ? b[i] : Infinity;
   };
   // A handler that charged no time has a zero-length slice: widen it to fit (up to the send
   // slice length) so that it shows and a flow can end inside it.
   for (const sl of slices) {
-    if (sl.end - sl.start < 2) sl.end = Math.max(sl.end, Math.min(sl.start + sendSliceNs, nextBoundary(sl.cpu, sl.start)));
+    if (sl.end - sl.start < 2) {
+      sl.end = Math.max(sl.end, Math.min(sl.start + sendSliceNs, nextBoundary(sl.cpu, sl.start)));
+      addBoundary(sl.cpu, sl.end);
+    }
   }
+  for (const b of boundaries.values()) b.sort((x, y) => x - y);
+  // A send slice goes right after the send, or, when a slice starts at that very instant (a
+  // local call right after the IPI went out), right before it.
   for (const g of groups) {
-    if (starts.get(g.cpu)?.has(g.ts) === true) continue;
-    const dur = Math.min(sendSliceNs, nextBoundary(g.cpu, g.ts) - g.ts);
-    g.dur = dur >= 2 ? dur : 0;
+    if (starts.get(g.cpu)?.has(g.ts) !== true) {
+      const dur = Math.min(sendSliceNs, nextBoundary(g.cpu, g.ts) - g.ts);
+      g.dur = dur >= 2 ? dur : 0;
+      continue;
+    }
+    const b = boundaries.get(g.cpu) as number[];
+    let i = after(g.cpu, g.ts) - 1;
+    while (i >= 0 && b[i] >= g.ts) i--;
+    const start = Math.max(0, g.ts - sendSliceNs, i >= 0 ? b[i] : 0);
+    if (g.ts - start >= 2) {
+      g.start = start;
+      g.dur = g.ts - start;
+    }
   }
 
   const events: { ev: ChromeTraceEvent; ns: number; rank: number; order: number }[] = [];
@@ -231,13 +284,39 @@ export function toChromeTrace(records: readonly TraceRecord[], options: ChromeTr
 
   for (const s of slices) {
     const args = s.unfinished ? { ...s.args, unfinished: true } : s.args;
-    add({ name: s.name, cat: s.cat, ph: 'X', ts: us(s.start), dur: us(s.end - s.start), pid: PID, tid: tidOf(s.cpu, nrCpus), args }, s.start, -(s.end - s.start));
+    add(
+      {
+        name: s.name,
+        cat: s.cat,
+        ph: 'X',
+        ts: us(s.start),
+        dur: us(s.end - s.start),
+        pid: PID,
+        tid: tidOf(s.cpu, nrCpus),
+        args,
+      },
+      s.start,
+      -(s.end - s.start),
+    );
   }
   for (const g of groups) {
     if (g.dur === 0) continue;
     const args: Record<string, Readonly<Record<string, TraceValue>>> = {};
     for (const r of g.records) args[r.name] = r.fields;
-    add({ name: g.records[0].name, cat: 'ipi', ph: 'X', ts: us(g.ts), dur: us(g.dur), pid: PID, tid: tidOf(g.cpu, nrCpus), args }, g.ts, -g.dur);
+    add(
+      {
+        name: g.records[0].name,
+        cat: 'ipi',
+        ph: 'X',
+        ts: us(g.start),
+        dur: us(g.dur),
+        pid: PID,
+        tid: tidOf(g.cpu, nrCpus),
+        args,
+      },
+      g.start,
+      -g.dur,
+    );
   }
 
   // Flows, and the pending-IPI counter from the same links.
@@ -246,9 +325,19 @@ export function toChromeTrace(records: readonly TraceRecord[], options: ChromeTr
   let flowsSkipped = 0;
   const pendingDeltas: { cpu: number; ns: number; d: number; order: number }[] = [];
   for (const link of links) {
-    pendingDeltas.push({ cpu: link.send.target, ns: link.send.record.ts, d: 1, order: pendingDeltas.length });
+    pendingDeltas.push({
+      cpu: link.send.target,
+      ns: link.send.record.ts,
+      d: 1,
+      order: pendingDeltas.length,
+    });
     if (link.entry === null) continue;
-    pendingDeltas.push({ cpu: link.send.target, ns: Math.max(link.entry.ts, link.send.record.ts), d: -1, order: pendingDeltas.length });
+    pendingDeltas.push({
+      cpu: link.send.target,
+      ns: Math.max(link.entry.ts, link.send.record.ts),
+      d: -1,
+      order: pendingDeltas.length,
+    });
     const g = groupOf.get(link.send.record) as SendGroup;
     const h = handlerSlice.get(link.entry);
     if (g.dur === 0 || h === undefined || h.end - h.start < 2) {
@@ -257,15 +346,36 @@ export function toChromeTrace(records: readonly TraceRecord[], options: ChromeTr
     }
     const id = ++flowId;
     const name = link.send.kind;
-    add({ name, cat: 'ipi', ph: 's', ts: us(g.ts + 1), pid: PID, tid: tidOf(g.cpu, nrCpus), id }, g.ts + 1, 1);
-    add({ name, cat: 'ipi', ph: 'f', ts: us(h.start + 1), pid: PID, tid: tidOf(h.cpu, nrCpus), id, bp: 'e' }, h.start + 1, 1);
+    add(
+      { name, cat: 'ipi', ph: 's', ts: us(g.start + 1), pid: PID, tid: tidOf(g.cpu, nrCpus), id },
+      g.start + 1,
+      1,
+    );
+    add(
+      {
+        name,
+        cat: 'ipi',
+        ph: 'f',
+        ts: us(h.start + 1),
+        pid: PID,
+        tid: tidOf(h.cpu, nrCpus),
+        id,
+        bp: 'e',
+      },
+      h.start + 1,
+      1,
+    );
   }
   pendingDeltas.sort((a, b) => a.ns - b.ns || a.order - b.order);
   const pending = new Map<number, number>();
   for (const d of pendingDeltas) {
     const n = (pending.get(d.cpu) ?? 0) + d.d;
     pending.set(d.cpu, n);
-    add({ name: `CPU${d.cpu} IPIs pending`, ph: 'C', ts: us(d.ns), pid: PID, args: { n } }, d.ns, 3);
+    add(
+      { name: `CPU${d.cpu} IPIs pending`, ph: 'C', ts: us(d.ns), pid: PID, args: { n } },
+      d.ns,
+      3,
+    );
   }
 
   // The csd queue counter (see CsdQueueDepth), in time order.
@@ -273,13 +383,36 @@ export function toChromeTrace(records: readonly TraceRecord[], options: ChromeTr
   for (const r of sortByTime(records)) {
     const change = depth.push(r);
     if (change !== null) {
-      add({ name: `CPU${change.cpu} csd queue`, ph: 'C', ts: us(r.ts), pid: PID, args: { len: change.len } }, r.ts, 3);
+      add(
+        {
+          name: `CPU${change.cpu} csd queue`,
+          ph: 'C',
+          ts: us(r.ts),
+          pid: PID,
+          args: { len: change.len },
+        },
+        r.ts,
+        3,
+      );
     }
   }
 
   for (const r of instants) {
     const name = r.name === 'console' ? String(r.fields.msg) : r.name;
-    add({ name, cat: r.name === 'console' ? 'warning' : 'event', ph: 'i', ts: us(r.ts), pid: PID, tid: tidOf(r.cpu, nrCpus), s: 't', args: r.fields }, r.ts, 2);
+    add(
+      {
+        name,
+        cat: r.name === 'console' ? 'warning' : 'event',
+        ph: 'i',
+        ts: us(r.ts),
+        pid: PID,
+        tid: tidOf(r.cpu, nrCpus),
+        s: 't',
+        args: r.fields,
+      },
+      r.ts,
+      2,
+    );
   }
 
   events.sort((a, b) => a.ns - b.ns || a.rank - b.rank || a.order - b.order);
@@ -288,8 +421,20 @@ export function toChromeTrace(records: readonly TraceRecord[], options: ChromeTr
     { name: 'process_name', ph: 'M', pid: PID, args: { name: options.processName ?? 'genipi' } },
   ];
   for (let cpu = 0; cpu < nrCpus; cpu++) {
-    meta.push({ name: 'thread_name', ph: 'M', pid: PID, tid: cpu + 1, args: { name: `CPU${cpu}` } });
-    meta.push({ name: 'thread_sort_index', ph: 'M', pid: PID, tid: cpu + 1, args: { sort_index: cpu } });
+    meta.push({
+      name: 'thread_name',
+      ph: 'M',
+      pid: PID,
+      tid: cpu + 1,
+      args: { name: `CPU${cpu}` },
+    });
+    meta.push({
+      name: 'thread_sort_index',
+      ph: 'M',
+      pid: PID,
+      tid: cpu + 1,
+      args: { sort_index: cpu },
+    });
   }
   if (records.some((r) => r.cpu < 0 || r.cpu >= nrCpus)) {
     meta.push({ name: 'thread_name', ph: 'M', pid: PID, tid: nrCpus + 1, args: { name: 'host' } });
@@ -297,7 +442,13 @@ export function toChromeTrace(records: readonly TraceRecord[], options: ChromeTr
   return {
     traceEvents: [...meta, ...events.map((e) => e.ev)],
     displayTimeUnit: 'ns',
-    otherData: { generator: 'genipi', ...options.otherData, records: records.length, flows: flowId, flowsSkipped },
+    otherData: {
+      generator: 'genipi',
+      ...options.otherData,
+      records: records.length,
+      flows: flowId,
+      flowsSkipped,
+    },
   };
 }
 

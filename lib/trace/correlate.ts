@@ -39,6 +39,7 @@ export interface IpiSend {
 
 /** A send and the handler entry that served it. */
 export interface IpiLink {
+  /** The send. */
   readonly send: IpiSend;
   /** The handler entry record on the target, or null if none followed (still pending). */
   readonly entry: TraceRecord | null;
@@ -46,26 +47,41 @@ export interface IpiLink {
   readonly coalesced: boolean;
 }
 
+/** What a send record means. */
+export interface SendClass {
+  /** Target CPUs, ascending. */
+  readonly targets: number[];
+  /** Matching class (see the module description). */
+  readonly cls: string;
+  /** Kind for reports. */
+  readonly kind: string;
+}
+
 /** What a send record means: targets, class and kind; null for records that are not sends. */
-export function classifySend(record: TraceRecord): { targets: number[]; cls: string; kind: string } | null {
+export function classifySend(record: TraceRecord): SendClass | null {
   const f = record.fields;
   switch (record.name) {
     case 'ipi_send_cpu': {
       const target = Number(f.cpu);
-      if (f.callback === null || f.callback === undefined) return { targets: [target], cls: 'resched', kind: 'reschedule' };
-      if (f.callback === CALL_CALLBACK) return { targets: [target], cls: 'call-single', kind: 'call-function-single' };
+      if (f.callback === null || !('callback' in f))
+        return { targets: [target], cls: 'resched', kind: 'reschedule' };
+      if (f.callback === CALL_CALLBACK)
+        return { targets: [target], cls: 'call-single', kind: 'call-function-single' };
       return { targets: [target], cls: String(f.callback), kind: String(f.callback) };
     }
     case 'ipi_send_cpumask': {
       const targets = parseHexMask(String(f.cpumask));
-      if (f.callback === CALL_CALLBACK || f.callback === null || f.callback === undefined) {
+      if (f.callback === CALL_CALLBACK || f.callback === null || !('callback' in f)) {
         return { targets, cls: 'call-many', kind: 'call-function' };
       }
       return { targets, cls: String(f.callback), kind: String(f.callback) };
     }
     case 'ipi_raise': {
       const reason = String(f.reason);
-      return { targets: parseHexMask(String(f.target_mask)), ...reasonClass(reason) };
+      return {
+        targets: parseHexMask(String(f.target_cpus ?? f.target_mask)),
+        ...reasonClass(reason),
+      };
     }
     default:
       return null;
@@ -90,9 +106,15 @@ export function classifyHandlerEntry(record: TraceRecord): string | null {
     case 'ipi_entry':
       return reasonClass(String(record.fields.reason)).cls;
     case 'irq_handler_entry': {
+      // Action names: "IPI resched" / "IPI call" (MIPS, test arch), sysvec_* (x86 model).
       const name = String(record.fields.name);
       if (/resched/i.test(name)) return 'resched';
+      if (/call_function_single/i.test(name)) return 'call-single';
+      if (/call_function/i.test(name)) return 'call-many';
       if (/call/i.test(name)) return 'call';
+      // A muxed or per-type IPI whose action name does not say which ("IPI" on RISC-V,
+      // "SMP-IPI" on the MIPS mailbox): it serves whatever is pending.
+      if (/ipi/i.test(name)) return 'any';
       return null;
     }
     default:
@@ -100,9 +122,11 @@ export function classifyHandlerEntry(record: TraceRecord): string | null {
   }
 }
 
-/** Send classes a handler entry of class `cls` serves. */
-function servedClasses(cls: string): readonly string[] {
+/** Send classes a handler entry of class `cls` serves (`any`: all). */
+function servedClasses(cls: string): readonly string[] | 'all' {
   switch (cls) {
+    case 'any':
+      return 'all';
     case 'call':
       return ['call', 'call-single', 'call-many'];
     case 'call-single':
@@ -112,6 +136,13 @@ function servedClasses(cls: string): readonly string[] {
     default:
       return [cls];
   }
+}
+
+/** Whether sends of classes `a` and `b` can be the same IPI (one served by the other's handler). */
+function compatible(a: string, b: string): boolean {
+  const sa = servedClasses(a);
+  const sb = servedClasses(b);
+  return sa === 'all' || sb === 'all' || sa.includes(b) || sb.includes(a);
 }
 
 /**
@@ -150,7 +181,7 @@ export class IpiCorrelator {
     const keep: IpiSend[] = [];
     let first = true;
     for (const s of list) {
-      if (served.includes(s.cls)) {
+      if (served === 'all' || served.includes(s.cls)) {
         this.onLink({ send: s, entry: record, coalesced: !first });
         first = false;
       } else {
@@ -161,13 +192,12 @@ export class IpiCorrelator {
     return cls;
   }
 
-  #send(record: TraceRecord, send: { targets: number[]; cls: string; kind: string }): void {
+  #send(record: TraceRecord, send: SendClass): void {
     const last = this.#lastGroup.get(record.cpu);
     const targets = send.targets;
     if (
-      last !== undefined &&
-      last.ts === record.ts &&
-      (servedClasses(last.cls).includes(send.cls) || servedClasses(send.cls).includes(last.cls)) &&
+      last?.ts === record.ts &&
+      compatible(last.cls, send.cls) &&
       targets.every((t) => last.targets.has(t))
     ) {
       return; // the arch's ipi_raise for the send smp.c just traced
@@ -188,7 +218,9 @@ export class IpiCorrelator {
 
   /** Sends no handler entry has served yet, by target CPU then age. */
   pendingSends(): IpiSend[] {
-    return [...this.#pending.keys()].sort((a, b) => a - b).flatMap((cpu) => this.#pending.get(cpu) ?? []);
+    return [...this.#pending.keys()]
+      .sort((a, b) => a - b)
+      .flatMap((cpu) => this.#pending.get(cpu) ?? []);
   }
 
   /** Number of sends pending on `cpu`. */

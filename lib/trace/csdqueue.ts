@@ -10,6 +10,16 @@
 import { classifyHandlerEntry } from './correlate.js';
 import type { TraceRecord } from './tracer.js';
 
+/** A change of one CPU's queue length. */
+export interface CsdQueueChange {
+  /** The CPU whose queue changed. */
+  readonly cpu: number;
+  /** Its new length. */
+  readonly len: number;
+  /** For `csd_queue_cpu`: the queue was not empty, so no IPI was owed. */
+  readonly queuedBehind: boolean;
+}
+
 /** Incremental per-CPU csd queue length. Feed records of each CPU in order. */
 export class CsdQueueDepth {
   readonly #depth = new Map<number, number>();
@@ -24,7 +34,7 @@ export class CsdQueueDepth {
    * Processes `record`; returns the CPU whose length changed and its new length, or null.
    * For `csd_queue_cpu`, `queuedBehind` tells whether the queue was non-empty (no IPI owed).
    */
-  push(record: TraceRecord): { cpu: number; len: number; queuedBehind: boolean } | null {
+  push(record: TraceRecord): CsdQueueChange | null {
     const prev = this.#prev.get(record.cpu);
     this.#prev.set(record.cpu, record.name);
     if (record.name === 'csd_queue_cpu') {
@@ -35,7 +45,9 @@ export class CsdQueueDepth {
     }
     const flush =
       classifyHandlerEntry(record)?.startsWith('call') === true ||
-      (record.name === 'csd_function_entry' && record.fields.csd !== null && prev !== 'csd_function_exit');
+      (record.name === 'csd_function_entry' &&
+        record.fields.csd !== null &&
+        prev !== 'csd_function_exit');
     if (!flush || this.get(record.cpu) === 0) return null;
     this.#depth.set(record.cpu, 0);
     return { cpu: record.cpu, len: 0, queuedBehind: false };

@@ -18,19 +18,33 @@ import { sortBySeq } from './buffer.js';
 import type { TraceRecord, TraceValue } from './tracer.js';
 
 /** One event of the log: `[seq, ts, cpu, name, fields]`. */
-export type EventLogEntry = readonly [number, number, number, string, Readonly<Record<string, TraceValue>>];
+export type EventLogEntry = readonly [
+  number,
+  number,
+  number,
+  string,
+  Readonly<Record<string, TraceValue>>,
+];
 
 /** The event log. */
 export interface EventLog {
+  /** Always `genipi-events`. */
   readonly format: 'genipi-events';
+  /** Format version: 1. */
   readonly version: 1;
+  /** The run's settings (scenario, arch, CPUs, seed, …). */
   readonly meta: Readonly<Record<string, string | number | boolean>>;
+  /** What each event array holds. */
   readonly columns: readonly ['seq', 'ts', 'cpu', 'name', 'fields'];
+  /** The events in emission order. */
   readonly events: readonly EventLogEntry[];
 }
 
 /** Builds the event log of `records` (sorted by `seq`). */
-export function toEventLog(records: readonly TraceRecord[], meta: Readonly<Record<string, string | number | boolean>> = {}): EventLog {
+export function toEventLog(
+  records: readonly TraceRecord[],
+  meta: Readonly<Record<string, string | number | boolean>> = {},
+): EventLog {
   return {
     format: 'genipi-events',
     version: 1,

@@ -50,7 +50,8 @@ export function formatTraceFields(record: TraceRecord): string {
   const f = record.fields;
   switch (record.name) {
     case 'ipi_raise':
-      return `target_mask=${String(f.target_mask)} (${String(f.reason)})`;
+      // The kernel's field is target_cpus (TP_STRUCT__entry); target_mask is accepted too.
+      return `target_mask=${String(f.target_cpus ?? f.target_mask)} (${String(f.reason)})`;
     case 'ipi_send_cpu':
       return `cpu=${String(f.cpu)} callsite=${symbolOffset(f.callsite)} callback=${symbolOffset(f.callback)}`;
     case 'ipi_send_cpumask':

@@ -13,13 +13,28 @@ import type { TraceRecord, TraceSink } from './tracer.js';
 
 /** Latency distribution in ns (nearest-rank percentiles). */
 export interface LatencyStats {
+  /** Samples. */
   readonly count: number;
+  /** Smallest. */
   readonly min: number;
+  /** Median. */
   readonly p50: number;
+  /** 90th percentile. */
   readonly p90: number;
+  /** 99th percentile. */
   readonly p99: number;
+  /** Largest. */
   readonly max: number;
+  /** Mean, rounded to ns. */
   readonly mean: number;
+}
+
+/** Runs of one cross-call function. */
+export interface FunctionCalls {
+  /** Function name (`csd_function_entry` `func`). */
+  readonly func: string;
+  /** Times it ran. */
+  readonly calls: number;
 }
 
 /** IPI counts of one kind. */
@@ -49,7 +64,7 @@ export interface CrossCallSummary {
   /** Functions run locally by the caller. */
   readonly localRuns: number;
   /** Runs per function name, most first (ties by name). */
-  readonly byFunction: readonly { readonly func: string; readonly calls: number }[];
+  readonly byFunction: readonly FunctionCalls[];
 }
 
 /** Everything {@link summarizeTrace} reports. */
@@ -60,6 +75,7 @@ export interface TraceSummary {
   readonly lastTs: number;
   /** Per kind, in the order reschedule, call-function-single, call-function, then by name. */
   readonly kinds: readonly IpiKindSummary[];
+  /** Cross-call counts. */
   readonly crossCalls: CrossCallSummary;
   /** `sched_wake_idle_without_ipi`: wake-ups of polling-idle CPUs that needed no IPI. */
   readonly wakeupsWithoutIpi: number;
@@ -75,7 +91,15 @@ export function latencyStats(values: number[]): LatencyStats | null {
   const rank = (p: number): number => values[Math.max(0, Math.ceil((p / 100) * n) - 1)];
   let sum = 0;
   for (const v of values) sum += v;
-  return { count: n, min: values[0], p50: rank(50), p90: rank(90), p99: rank(99), max: values[n - 1], mean: Math.round(sum / n) };
+  return {
+    count: n,
+    min: values[0],
+    p50: rank(50),
+    p90: rank(90),
+    p99: rank(99),
+    max: values[n - 1],
+    mean: Math.round(sum / n),
+  };
 }
 
 const KIND_ORDER = ['reschedule', 'call-function-single', 'call-function'];
@@ -166,7 +190,8 @@ export class TraceStats {
   /** The statistics so far. */
   summary(): TraceSummary {
     const pendingByKind = new Map<string, number>();
-    for (const s of this.#correlator.pendingSends()) pendingByKind.set(s.kind, (pendingByKind.get(s.kind) ?? 0) + 1);
+    for (const s of this.#correlator.pendingSends())
+      pendingByKind.set(s.kind, (pendingByKind.get(s.kind) ?? 0) + 1);
     const names = [...this.#kinds.keys()].sort((a, b) => {
       const ia = KIND_ORDER.indexOf(a);
       const ib = KIND_ORDER.indexOf(b);

@@ -9,6 +9,7 @@ import { inject, injectable } from 'inversify';
 import { Printk } from '../printk.js';
 import { SimCpus } from '../sim/cpus.js';
 import { SimEngine } from '../sim/engine.js';
+import { describeValue } from '../validate.js';
 
 /** A field value of a trace record. */
 export type TraceValue = string | number | boolean | null;
@@ -65,7 +66,9 @@ export class Tracer {
 
   /** Attaches a sink; returns a function that detaches it. */
   attach(sink: TraceSink): () => void {
-    if (typeof sink !== 'function') throw new TypeError('Tracer.attach: sink must be a function');
+    if (typeof sink !== 'function') {
+      throw new TypeError(`Tracer.attach: sink is ${describeValue(sink)}; expected a function (record) => void`);
+    }
     this.#sinks.push(sink);
     this.enabled = true;
     return () => {
