@@ -36,6 +36,8 @@ export class CallSingleData implements Waitable {
   src = -1;
   /** Target CPU (debug field `dst`). */
   dst = -1;
+  /** @internal Local time of the unlocking CPU's release store (0: never unlocked). */
+  unlockAt = 0;
   /** @internal CPUs spinning on this csd's lock. */
   readonly waiters: number[] = [];
 

@@ -185,7 +185,14 @@ export class Smp {
   /** `csd_lock_wait(csd)`: spin until the lock bit clears. */
   *#csdLockWait(csd: CallSingleData, site: string): SimTask<void> {
     this.#cpus.charge(this.#timing.csdWaitNs);
-    if ((csd.flags & CSD_FLAG_LOCK) === 0) return;
+    if ((csd.flags & CSD_FLAG_LOCK) === 0) {
+      // Unlocked by a CPU whose step started earlier but whose store lands later (its local
+      // time): keep spinning until the store is visible here.
+      const visibleAt = csd.unlockAt + this.#timing.coherenceNs;
+      const now = this.#cpus.localNow();
+      if (csd.unlockAt > 0 && visibleAt > now) yield this.#cpus.delay(visibleAt - now);
+      return;
+    }
     const cpu = this.#cpus.smpProcessorId();
     this.#armCsdCheck(cpu, csd);
     yield this.#cpus.waitFor(csd, site);
@@ -202,6 +209,7 @@ export class Smp {
   #csdUnlock(csd: CallSingleData): void {
     this.#printk.warnOn((csd.flags & CSD_FLAG_LOCK) === 0, 'csd_unlock');
     csd.flags = 0;
+    csd.unlockAt = this.#cpus.localNow();
     if (csd.waiters.length > 0) {
       this.#cpus.wakeWaiters(csd.waiters);
       csd.waiters.length = 0;
