@@ -171,13 +171,15 @@ export class SimEngine implements Clock {
     this.#running = true;
     this.#stop = null;
     let events = 0;
+    let daemonTurn = false;
     const q = this.#queue;
     const handlers = this.#handlers;
     try {
       for (;;) {
-        // The hot loop: plain events within the limits. Storage arrays are re-read after each
-        // handler because scheduling may grow (replace) them.
-        while (q.length > this.#daemons && events < maxEvents) {
+        // The hot loop: limits are checked once per batch, not per event. Storage arrays are
+        // re-read after each handler because scheduling may grow (replace) them.
+        while (events < maxEvents && (q.length > this.#daemons || daemonTurn)) {
+          daemonTurn = false;
           const at = q.peekValue() as number;
           if (at > until) break;
           const slot = q.pop() as number;
@@ -207,22 +209,12 @@ export class SimEngine implements Clock {
           }
         }
         if (events >= maxEvents) return { now: this.#now, events, reason: 'maxEvents', stall: null };
-        const at = q.peekValue() as number;
-        if (at > until) {
+        if ((q.peekValue() as number) > until) {
           this.#now = until;
           return { now: until, events, reason: 'until', stall: null };
         }
-        // Only daemon events are left and no stall check fired: run the next one.
-        const slot = q.pop() as number;
-        this.#now = at;
-        const kind = this.#kind[slot];
-        const a = this.#a[slot];
-        const b = this.#b[slot];
-        this.#free[this.#freeTop++] = slot;
-        if (this.#daemon[slot] !== 0) this.#daemons--;
-        events++;
-        this.#total++;
-        handlers[kind](a, b);
+        // Only daemon events are left and no stall check fired: let the next one run.
+        daemonTurn = true;
       }
     } finally {
       this.#running = false;
