@@ -192,7 +192,8 @@ export class SimEngine implements Clock {
           events++;
           this.#total++;
           handlers[kind](a, b);
-          if (this.#stop !== null) break;
+          // A handler may have called stop(); the compiler cannot see that.
+          if ((this.#stop as StallReport | null) !== null) break;
         }
         const stop = this.#stop as StallReport | null;
         if (stop !== null) {
