@@ -56,7 +56,7 @@ export interface ReadonlyCpumask extends Iterable<number> {
 function checkCpu(fn: string, cpu: number, nrCpuIds: number): void {
   if (!Number.isInteger(cpu) || cpu < 0 || cpu >= nrCpuIds) {
     throw new RangeError(
-      `${fn}: cpu ${String(cpu)} is not a CPU number; expected an integer in [0, ${nrCpuIds})`,
+      `${fn}: cpu ${describeValue(cpu)} is not a CPU number; expected an integer in [0, ${nrCpuIds})`,
     );
   }
 }
@@ -102,7 +102,7 @@ export class Cpumask implements ReadonlyCpumask {
   constructor(nrCpuIds: number) {
     if (!Number.isInteger(nrCpuIds) || nrCpuIds < 1) {
       throw new RangeError(
-        `Cpumask: nrCpuIds ${String(nrCpuIds)} is not a valid width; expected a positive integer`,
+        `Cpumask: nrCpuIds ${describeValue(nrCpuIds)} is not a valid width; expected a positive integer`,
       );
     }
     this.nrCpuIds = nrCpuIds;
@@ -115,6 +115,9 @@ export class Cpumask implements ReadonlyCpumask {
    */
   static of(nrCpuIds: number, cpus: Iterable<number>): Cpumask {
     const m = new Cpumask(nrCpuIds);
+    if (typeof (cpus as Partial<Iterable<number>> | null)?.[Symbol.iterator] !== 'function') {
+      throw new TypeError(`Cpumask.of: cpus is ${describeValue(cpus)}; expected an iterable of CPU numbers`);
+    }
     for (const cpu of cpus) m.setCpu(cpu);
     return m;
   }

@@ -23,6 +23,7 @@ import {
   Smp,
   type SmpOps,
   Tracer,
+  checkInteger,
 } from '../../lib/core.js';
 import type { Arm64IpiRange } from './asm.js';
 
@@ -139,6 +140,11 @@ export class Arm64Smp implements SmpOps, Arm64IpiRange {
    *   the model's CPUs are all up at boot, so they are enabled on every possible CPU now.
    */
   setSmpIpiRange(ipiBase: number, n: number): void {
+    // Checked before anything is requested, so a bad range changes nothing.
+    checkInteger('setSmpIpiRange', 'ipiBase', ipiBase);
+    checkInteger('setSmpIpiRange', 'n', n);
+    if (ipiBase <= 0) throw new RangeError(`setSmpIpiRange: ipiBase is ${ipiBase}; expected the first virq of the IPI range (> 0)`);
+    if (n < 0) throw new RangeError(`setSmpIpiRange: n is ${n}; expected a non-negative count`);
     this.#printk.warnOn(
       n < MAX_IPI,
       'set_smp_ipi_range',

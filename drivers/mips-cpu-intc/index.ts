@@ -24,6 +24,7 @@ import {
   Printk,
   SimCpus,
   Errno,
+  checkInteger,
 } from '../../lib/core.js';
 
 /** Number of CPU interrupt lines (`IP0`–`IP7`). */
@@ -161,6 +162,10 @@ export class MipsCpuIntc implements InterruptController {
    * devices call it with valid numbers.
    */
   setLine(cpu: number, line: number, asserted: boolean): void {
+    checkInteger('setLine', 'cpu', cpu);
+    checkInteger('setLine', 'line', line);
+    if (cpu < 0 || cpu >= this.#ip.length) throw new RangeError(`setLine: cpu is ${cpu}; expected a CPU number in [0, ${this.#ip.length})`);
+    if (line < 0 || line >= MIPS_CPU_IRQ_LINES) throw new RangeError(`setLine: line is ${line}; expected an interrupt line in [0, ${MIPS_CPU_IRQ_LINES})`);
     const bit = 1 << line;
     if (asserted) {
       if ((this.#ip[cpu] & bit) !== 0) return;

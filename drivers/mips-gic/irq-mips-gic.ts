@@ -35,6 +35,7 @@ import {
   SimCpus,
   irqDomainAllocNamedFwnode,
   isCpumask,
+  checkInteger,
 } from '../../lib/core.js';
 import { MipsCpuIntc } from '../mips-cpu-intc/index.js';
 import {
@@ -192,6 +193,8 @@ export class MipsGic {
 
   /** Shared interrupts unmasked towards `cpu` (`pcpu_masks`), ascending. */
   pcpuMask(cpu: number): number[] {
+    checkInteger('pcpuMask', 'cpu', cpu);
+    if (cpu < 0 || cpu >= this.#pcpuMasks.length) throw new RangeError(`pcpuMask: cpu is ${cpu}; expected a CPU number in [0, ${this.#pcpuMasks.length})`);
     return bits(this.#pcpuMasks[cpu], this.hw.sharedIntrs);
   }
 

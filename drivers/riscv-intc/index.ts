@@ -25,6 +25,7 @@ import {
   SimCpus,
   type FwnodeHandle,
   irqDomainAllocNamedFwnode,
+  checkInteger,
 } from '../../lib/core.js';
 
 /** `RV_IRQ_SOFT`: supervisor software interrupt (cause 1). */
@@ -138,6 +139,7 @@ export class RiscvIntc implements InterruptController {
 
   /** `csr_clear(CSR_IP, BIT(cause))` on the current hart (what the chained IPI handler does). */
   csrClearIp(cause: number): void {
+    checkInteger('csrClearIp', 'cause', cause);
     this.#sip[this.#thisCpu('csr_clear(CSR_IP)')] &= ~(1 << cause);
   }
 
@@ -146,6 +148,10 @@ export class RiscvIntc implements InterruptController {
    * extension sets `SSIP`). The hart takes it once the cause is enabled and its interrupts are on.
    */
   raise(cpu: number, cause: number): void {
+    checkInteger('RiscvIntc.raise', 'cpu', cpu);
+    checkInteger('RiscvIntc.raise', 'cause', cause);
+    if (cpu < 0 || cpu >= this.#sip.length) throw new RangeError(`RiscvIntc.raise: cpu is ${cpu}; expected a hart number in [0, ${this.#sip.length})`);
+    if (cause < 0 || cause >= 32) throw new RangeError(`RiscvIntc.raise: cause is ${cause}; expected an interrupt cause in [0, 32)`);
     this.#sip[cpu] |= 1 << cause;
     if (this.pending(cpu)) this.#cpus.kick(cpu);
   }

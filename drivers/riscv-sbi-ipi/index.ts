@@ -21,6 +21,7 @@ import {
   IRQ_NOTHREAD,
   MachineConfig,
   Printk,
+  checkInteger,
 } from '../../lib/core.js';
 import { RiscvIpiProvider, RiscvIpiRange } from '../../arch/riscv/asm.js';
 import { RV_IRQ_SOFT, RiscvIntc } from '../riscv-intc/index.js';
@@ -105,6 +106,8 @@ export class SbiIpi implements RiscvIpiProvider {
    * sets `SSIP` on the target hart. It is ipi-mux's parent send.
    */
   sbiSendIpi(cpu: number): void {
+    checkInteger('sbiSendIpi', 'cpu', cpu);
+    if (cpu < 0 || cpu >= this.ecalls.length) throw new RangeError(`sbiSendIpi: cpu is ${cpu}; expected a hart number in [0, ${this.ecalls.length})`);
     this.ecalls[cpu]++;
     this.#intc.raise(cpu, RV_IRQ_SOFT);
   }

@@ -11,7 +11,7 @@ import { Errno } from '../errno.js';
 import { MachineConfig } from '../machine/config.js';
 import { Printk } from '../printk.js';
 import { SimCpus } from '../sim/cpus.js';
-import { checkFunction, checkInteger } from '../validate.js';
+import { checkFunction, checkInteger, describeValue } from '../validate.js';
 import { IRQF_SHARED, type IrqAction, type IrqHandler } from './irqaction.js';
 import { type IrqDesc, IRQ_NOAUTOEN, IRQ_NOPROBE, IRQ_NOREQUEST, IRQ_NOTHREAD, IRQ_PER_CPU, IRQ_PER_CPU_DEVID } from './irqdata.js';
 import { IrqDescTable } from './irqdesc.js';
@@ -155,7 +155,7 @@ export class IrqManage {
     checkInteger(fn, 'irq', irq);
     checkInteger(fn, 'cpu', cpu);
     if (cpu < 0 || cpu >= this.#nrCpuIds) {
-      throw new RangeError(`${fn}: no current CPU and cpu ${String(cpu)} is not a CPU number; pass the CPU when calling from the host`);
+      throw new RangeError(`${fn}: no current CPU and cpu ${describeValue(cpu)} is not a CPU number; pass the CPU when calling from the host`);
     }
     const desc = irq >= 0 ? this.#descs.lookup(irq) : undefined;
     return desc ?? null;

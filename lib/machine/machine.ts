@@ -262,7 +262,7 @@ function checkOptions(options: MachineOptions, builtins: ReadonlyMap<string, rea
   if (options.ipiDebug !== undefined && typeof options.ipiDebug !== 'boolean') {
     fail(`ipiDebug is ${describeValue(options.ipiDebug)}; expected a boolean`);
   }
-  if (options.timing !== undefined && !Object.hasOwn(CORE_TIMING_PROFILES, options.timing)) {
+  if (options.timing !== undefined && (typeof options.timing !== 'string' || !Object.hasOwn(CORE_TIMING_PROFILES, options.timing))) {
     fail(`timing is ${describeValue(options.timing)}; expected one of ${Object.keys(CORE_TIMING_PROFILES).join(', ')}`);
   }
   if (options.idle !== undefined && !(['halt', 'poll'] as unknown[]).includes(options.idle)) {

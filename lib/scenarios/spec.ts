@@ -385,7 +385,14 @@ function valueAt(root: unknown, path: readonly PropertyKey[]): { found: boolean;
 }
 
 function show(value: unknown): string {
-  const text = JSON.stringify(value);
+  // parseScenarioSpec() may be handed values JSON cannot spell (a function, a BigInt): say what they are.
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value);
+  } catch {
+    text = undefined;
+  }
+  text ??= typeof value === 'function' ? 'a function' : typeof value === 'symbol' ? value.toString() : String(value);
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
@@ -486,7 +493,8 @@ export function parseScenarioSpec(json: unknown, source = 'scenario'): ScenarioS
         );
         return;
       }
-      if (typeof kind !== 'string' || !(kind in WORKLOAD_SCHEMAS)) {
+      // Own keys only: "toString" or "__proto__" is not a workload kind.
+      if (typeof kind !== 'string' || !Object.hasOwn(WORKLOAD_SCHEMAS, kind)) {
         const hint = typeof kind === 'string' ? closest(kind, kinds) : null;
         problems.push(
           `workload[${i}].kind ${kind === undefined ? 'is missing' : `is ${show(kind)}`}; ${hint !== null ? `did you mean "${hint}"? ` : ''}expected one of: ${kinds.join(', ')}`,

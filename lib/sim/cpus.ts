@@ -753,7 +753,7 @@ export class SimCpus {
   /** `preempt_enable()`: closes a section opened by {@link SimCpus.preemptDisable}. */
   preemptEnable(token: number): void {
     const open = this.#sections.get(token);
-    if (open === undefined) throw new Error(`preemptEnable: no open section for token ${String(token)}`);
+    if (open === undefined) throw new Error(`preemptEnable: no open section for token ${describeValue(token)}`);
     if (open > 1) this.#sections.set(token, open - 1);
     else this.#sections.delete(token);
     if (this.#deferredDying.length === 0) return;

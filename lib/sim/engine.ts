@@ -211,8 +211,9 @@ export class SimEngine implements Clock {
         }
         if (events >= maxEvents) return { now: this.#now, events, reason: 'maxEvents', stall: null };
         if ((q.peekValue() as number) > until) {
-          this.#now = until;
-          return { now: until, events, reason: 'until', stall: null };
+          // The clock never goes back, even for an `until` in the past.
+          if (until > this.#now) this.#now = until;
+          return { now: this.#now, events, reason: 'until', stall: null };
         }
         // Only daemon events are left and no stall check fired: let the next one run.
         daemonTurn = true;

@@ -23,8 +23,8 @@ describe('Sched.smpSendReschedule', () => {
   describe('having a CPU number outside the machine', () => {
     it('should throw a RangeError and send nothing', () => {
       const { m, arch } = simMachine(4);
-      expect(() => m.sched.smpSendReschedule(4)).toThrow(RangeError);
-      expect(() => m.sched.smpSendReschedule(Number.NaN)).toThrow(TypeError);
+      expect(() => { m.sched.smpSendReschedule(4); }).toThrow(RangeError);
+      expect(() => { m.sched.smpSendReschedule(Number.NaN); }).toThrow(TypeError);
       expect(arch.chip.calls).toEqual([]);
     });
   });

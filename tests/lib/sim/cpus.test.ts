@@ -82,15 +82,15 @@ describe('SimCpus', () => {
       const { m } = simMachine(2);
       m.sim.cpuDown(1);
       m.run();
-      expect(() => m.sim.cpuDown(0)).toThrow(/last online CPU/);
-      expect(() => m.sim.cpuDown(1)).toThrow(/already offline/);
+      expect(() => { m.sim.cpuDown(0); }).toThrow(/last online CPU/);
+      expect(() => { m.sim.cpuDown(1); }).toThrow(/already offline/);
       m.sim.cpuUp(1);
       expect(m.cpuOnlineMask.testCpu(1)).toBe(true);
       m.sim.spawn(1, function* () {
         yield m.sim.delay(10);
       });
       m.run({ until: m.now + 1 });
-      expect(() => m.sim.cpuDown(1)).toThrow(/still has task code/);
+      expect(() => { m.sim.cpuDown(1); }).toThrow(/still has task code/);
     });
   });
 

@@ -45,7 +45,7 @@ describe('SimEngine', () => {
   describe('having only daemon events left', () => {
     it('should consult the stall checks instead of running the daemons forever', () => {
       const e = new SimEngine();
-      const k = e.registerKind('watchdog', () => e.scheduleDaemon(e.now + 10, k, 0, 0));
+      const k = e.registerKind('watchdog', () => { e.scheduleDaemon(e.now + 10, k, 0, 0); });
       e.scheduleDaemon(5, k, 0, 0);
       e.addStallCheck(() => ({ kind: 'test', message: 'stuck' }));
       expect(e.run().reason).toBe('stalled');
@@ -58,8 +58,8 @@ describe('SimEngine', () => {
       const k = e.registerKind('t', () => undefined);
       e.schedule(10, k, 0, 0);
       e.run();
-      expect(() => e.schedule(5, k, 0, 0)).toThrow(RangeError);
-      expect(() => e.schedule(10.5, k, 0, 0)).toThrow(RangeError);
+      expect(() => { e.schedule(5, k, 0, 0); }).toThrow(RangeError);
+      expect(() => { e.schedule(10.5, k, 0, 0); }).toThrow(RangeError);
     });
   });
 });
