@@ -11,12 +11,19 @@ export interface TableStyle {
   readonly plain: boolean;
 }
 
+/**
+ * Colour is our decision (terminal and no `NO_COLOR`), not cli-table3's: its colour library
+ * also switches itself off under `CI` and when it thinks stdout is not a terminal. So tables get
+ * no library styling and headers are coloured here (cyan, as cli-table3's default).
+ */
+const NO_STYLE = { head: [], border: [] };
+
+function paintHead(head: readonly string[], style: TableStyle): string[] {
+  return style.plain ? [...head] : head.map((h) => `\u001b[36m${h}\u001b[39m`);
+}
+
 function table(head: string[], aligns: ('left' | 'right')[], style: TableStyle): Table.Table {
-  return new Table({
-    head,
-    colAligns: aligns,
-    style: style.plain ? { head: [], border: [] } : { head: ['cyan'], border: ['grey'] },
-  });
+  return new Table({ head: paintHead(head, style), colAligns: aligns, style: NO_STYLE });
 }
 
 function us(ns: number | undefined): string {
@@ -93,10 +100,10 @@ export function listTable(
   const width = (i: number): number =>
     Math.max(head[i].length, ...rows.map((r) => r[i].length)) + 2;
   const t = new Table({
-    head: [...head],
+    head: paintHead(head, style),
     colWidths: [width(0), width(1), lastWidth + 2],
     wordWrap: true,
-    style: style.plain ? { head: [], border: [] } : { head: ['cyan'], border: ['grey'] },
+    style: NO_STYLE,
   });
   for (const r of rows) t.push([...r]);
   return t.toString();
