@@ -71,8 +71,13 @@ export interface ApicIpiOps {
 
 /** The xAPIC sequences shared by the physical and logical flat drivers (arch/x86/kernel/apic/ipi.c). */
 abstract class XapicIpiOps implements ApicIpiOps {
+  /** The mode's name, as Linux's `apic->name`. */
   abstract readonly name: string;
-  constructor(protected readonly port: IcrPort) {}
+  /** @param port - the sending CPU's ICR access. */
+  constructor(
+    /** The sending CPU's ICR access (xAPIC MMIO). */
+    protected readonly port: IcrPort,
+  ) {}
 
   /**
    * `__default_send_IPI_shortcut(shortcut, vector)`: wait for idle (bounded for NMI), then one
@@ -115,6 +120,7 @@ abstract class XapicIpiOps implements ApicIpiOps {
 
 /** `apic_physflat` (apic_flat_64.c): xAPIC physical destinations, one ICR sequence per CPU. */
 export class PhysflatIpiOps extends XapicIpiOps {
+  /** The mode's name, as Linux's `apic->name`. */
   readonly name = 'physical flat';
 
   /** `default_send_IPI_single_phys(cpu, vector)`. */
@@ -146,6 +152,7 @@ export class PhysflatIpiOps extends XapicIpiOps {
  * (`default_init_apic_ldr()`), so a whole mask of at most 8 CPUs is one ICR write.
  */
 export class FlatIpiOps extends XapicIpiOps {
+  /** The mode's name, as Linux's `apic->name`. */
   readonly name = 'flat';
 
   constructor(
@@ -186,8 +193,13 @@ export class FlatIpiOps extends XapicIpiOps {
 
 /** The x2APIC sequences shared by the physical and cluster drivers. */
 abstract class X2apicIpiOps implements ApicIpiOps {
+  /** The mode's name, as Linux's `apic->name`. */
   abstract readonly name: string;
-  constructor(protected readonly port: IcrPort) {}
+  /** @param port - the sending CPU's ICR access. */
+  constructor(
+    /** The sending CPU's ICR access (the x2APIC ICR MSR). */
+    protected readonly port: IcrPort,
+  ) {}
 
   /** `__x2apic_send_IPI_dest(apicid, vector, dest)`: one ICR MSR write. */
   protected __x2apicSendIPIDest(apicid: number, vector: number, dest: number): void {
@@ -236,6 +248,7 @@ abstract class X2apicIpiOps implements ApicIpiOps {
 
 /** `apic_x2apic_phys` (x2apic_phys.c): one physical ICR write per destination CPU. */
 export class X2apicPhysIpiOps extends X2apicIpiOps {
+  /** The mode's name, as Linux's `apic->name`. */
   readonly name = 'physical x2apic';
 
   /** `x2apic_send_IPI(cpu, vector)` of x2apic_phys.c. */
@@ -259,6 +272,7 @@ export class X2apicPhysIpiOps extends X2apicIpiOps {
  * of one cluster (APIC IDs sharing `apicid >> 4`) into one ICR write with their logical IDs OR-ed.
  */
 export class X2apicClusterIpiOps extends X2apicIpiOps {
+  /** The mode's name, as Linux's `apic->name`. */
   readonly name = 'cluster x2apic';
   /** Cluster index of each CPU. */
   readonly #clusterOf: Int32Array;
