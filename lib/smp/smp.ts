@@ -82,6 +82,8 @@ export class Smp {
   readonly #link: MachineLink;
   readonly #config: SmpConfig;
   readonly #faults: FaultInjector;
+  /** An empty array per CPU to swap in when its queue is flushed (saves an allocation). */
+  readonly #spare: (CallSingleData[] | undefined)[] = [];
   /** `call_single_queue` per CPU, FIFO. */
   readonly #queues: CallSingleData[][] = [];
   /** `cfd_data.csd` per sender, per target; created on first use. */
@@ -197,6 +199,14 @@ export class Smp {
     this.#armCsdCheck(cpu, csd);
     yield this.#cpus.waitFor(csd, site);
     this.#disarmCsdCheck(cpu);
+  }
+
+  /** True when `csd` is unlocked and its release store is visible here: no wait needed. */
+  #csdReleased(csd: CallSingleData): boolean {
+    return (
+      (csd.flags & CSD_FLAG_LOCK) === 0 &&
+      (csd.unlockAt === 0 || csd.unlockAt + this.#timing.coherenceNs <= this.#cpus.localNow())
+    );
   }
 
   /** `csd_lock(csd)`: wait for the lock, then take it. */
@@ -467,7 +477,9 @@ export class Smp {
             csd = new CallSingleData();
             csds.set(cpu, csd);
           }
-          yield* this.#csdLock(csd, 'smp_call_function_many_cond');
+          // The common case takes the lock without creating a generator.
+          if ((csd.flags & CSD_FLAG_LOCK) === 0) csd.flags |= CSD_FLAG_LOCK;
+          else yield* this.#csdLock(csd, 'smp_call_function_many_cond');
           if (wait) csd.flags |= CSD_TYPE_SYNC;
           csd.func = func;
           csd.info = info;
@@ -490,7 +502,9 @@ export class Smp {
       if (runRemote && wait) {
         const csds = this.#cfdCsd[me] as Map<number, CallSingleData>;
         for (let cpu = cfdMask.first(); cpu < this.#nrCpuIds; cpu = cfdMask.next(cpu)) {
-          yield* this.#csdLockWait(csds.get(cpu) as CallSingleData, 'smp_call_function_many_cond');
+          const csd = csds.get(cpu) as CallSingleData;
+          if (this.#csdReleased(csd)) this.#cpus.charge(this.#timing.csdWaitNs);
+          else yield* this.#csdLockWait(csd, 'smp_call_function_many_cond');
         }
       }
     } finally {
@@ -584,7 +598,9 @@ export class Smp {
     const cpu = this.#cpus.smpProcessorId();
     const entries = this.#queues[cpu];
     if (entries.length === 0) return;
-    this.#queues[cpu] = [];
+    // Take the whole queue (llist_del_all); new entries go to the spare array meanwhile.
+    this.#queues[cpu] = this.#spare[cpu] ?? [];
+    this.#spare[cpu] = undefined;
     if (warnCpuOffline && !this.#masks.cpuOnline(cpu) && !this.#warnedOffline) {
       this.#warnedOffline = true;
       this.#printk.warnOn(true, '__flush_smp_call_function_queue', `IPI on offline CPU ${cpu}`);
@@ -593,18 +609,22 @@ export class Smp {
         else this.#printk.prWarn(PR, `IPI callback ${funcName(csd.func)} sent to offline CPU`);
       }
     }
-    // First: every SYNC callback, unlocked after it ran; somebody is spinning on it.
-    const rest: CallSingleData[] = [];
+    // First: every SYNC callback, unlocked after it ran; somebody is spinning on it. (Types are
+    // read before anything runs: an unlock resets a csd's type.)
+    let rest: CallSingleData[] | null = null;
     for (const csd of entries) {
       if (csd.type === CSD_TYPE_SYNC) {
         this.#csdDoFunc(csd.func as SmpCallFunc, csd.info, csd);
         this.#csdUnlock(csd);
       } else {
-        rest.push(csd);
+        (rest ??= []).push(csd);
       }
     }
+    entries.length = 0;
+    this.#spare[cpu] = entries;
+    if (rest === null) return;
     // Second: ASYNC (unlocked before the call, so the csd can be reused) and irq_work.
-    const ttwu: CallSingleData[] = [];
+    let ttwu: CallSingleData[] | null = null;
     for (const csd of rest) {
       const type = csd.type;
       if (type === CSD_TYPE_ASYNC) {
@@ -616,15 +636,16 @@ export class Smp {
         this.#csdDoFunc(csd.func as SmpCallFunc, csd.info, csd);
         this.#csdUnlock(csd);
       } else {
-        ttwu.push(csd);
+        (ttwu ??= []).push(csd);
       }
     }
     // Third: remote task wake-ups.
-    if (ttwu.length > 0) {
+    if (ttwu !== null) {
       if (this.#ttwu === null) throw new Error('smp: TTWU csd queued but no scheduler handler is registered');
       this.#ttwu(ttwu);
     }
   }
+
 
   // ------------------------------------------------------------------ CSD lock-wait debug
 
