@@ -5,6 +5,7 @@
  * @packageDocumentation
  */
 import { inject, injectable } from 'inversify';
+import { ARM64_IPI_GAP, formatIpiRow } from '../../lib/proc/interrupts.js';
 import {
   CpuMasks,
   Cpumask,
@@ -266,12 +267,10 @@ export class Arm64Smp implements SmpOps, Arm64IpiRange {
     const online = this.#masks.online;
     let out = '';
     for (let i = 0; i < MAX_IPI; i++) {
-      out += `${'IPI'.padStart(prec - 1)}${i}:${prec >= 4 ? ' ' : ''}`;
-      online.forEach((cpu) => {
-        out += `${String(this.#rows[i].counts[cpu]).padStart(10)} `;
-      });
-      out += `      ${ARM64_IPI_TYPES[i]}\n`;
+      const counts = this.#rows[i].counts;
+      out += `${formatIpiRow(i, online.toArray().map((cpu) => counts[cpu]), ARM64_IPI_TYPES[i], prec, ARM64_IPI_GAP)}\n`;
     }
     return out;
   }
+
 }

@@ -5,6 +5,7 @@
  * @packageDocumentation
  */
 import { inject, injectable } from 'inversify';
+import { RISCV_IPI_GAP, formatIpiRow } from '../../lib/proc/interrupts.js';
 import {
   CpuMasks,
   Cpumask,
@@ -251,12 +252,10 @@ export class RiscvSmp implements SmpOps, RiscvIpiRange {
     const online = this.#masks.online;
     let out = '';
     for (let i = 0; i < IPI_MAX; i++) {
-      out += `${'IPI'.padStart(prec - 1)}${i}:${prec >= 4 ? ' ' : ''}`;
-      online.forEach((cpu) => {
-        out += `${String(this.#rows[i].counts[cpu]).padStart(10)} `;
-      });
-      out += ` ${RISCV_IPI_NAMES[i]}\n`;
+      const counts = this.#rows[i].counts;
+      out += `${formatIpiRow(i, online.toArray().map((cpu) => counts[cpu]), RISCV_IPI_NAMES[i], prec, RISCV_IPI_GAP)}\n`;
     }
     return out;
   }
+
 }

@@ -103,14 +103,39 @@ interface ArchStyle {
   readonly showLevel: boolean;
   /** Total rows `arch_show_interrupts` always ends with. */
   readonly trailer: readonly string[];
+  /** What the arch prints between an `IPI<n>` row's counts and its name. */
+  readonly ipiGap: string;
 }
 
 function archStyle(arch: string): ArchStyle {
   if (arch === 'x86' || arch.startsWith('x86-'))
-    return { showLevel: false, trailer: ['ERR', 'MIS'] };
-  if (arch.startsWith('mips')) return { showLevel: false, trailer: ['ERR'] };
-  if (arch.startsWith('arm64') || arch.startsWith('riscv')) return { showLevel: true, trailer: [] };
-  return { showLevel: false, trailer: [] };
+    return { showLevel: false, trailer: ['ERR', 'MIS'], ipiGap: ARM64_IPI_GAP };
+  if (arch.startsWith('mips')) return { showLevel: false, trailer: ['ERR'], ipiGap: ARM64_IPI_GAP };
+  if (arch.startsWith('riscv')) return { showLevel: true, trailer: [], ipiGap: RISCV_IPI_GAP };
+  if (arch.startsWith('arm64')) return { showLevel: true, trailer: [], ipiGap: ARM64_IPI_GAP };
+  return { showLevel: false, trailer: [], ipiGap: ARM64_IPI_GAP };
+}
+
+/** What `show_ipi_list()` (arch/arm64/kernel/smp.c) prints before an IPI's name. */
+export const ARM64_IPI_GAP = '      ';
+/** What `show_ipi_stats()` (arch/riscv/kernel/smp.c) prints before an IPI's name. */
+export const RISCV_IPI_GAP = ' ';
+
+/**
+ * One `IPI<n>:` row as arm64's `show_ipi_list()` and RISC-V's `show_ipi_stats()` print it:
+ * `"%*s%u:%s"` with `prec - 1, "IPI", n, prec >= 4 ? " " : ""`, then `"%10u "` per CPU, then
+ * `gap` and the name.
+ */
+export function formatIpiRow(
+  n: number,
+  counts: Iterable<number>,
+  name: string,
+  prec: number,
+  gap: string,
+): string {
+  let line = `${'IPI'.padStart(prec - 1)}${n}:${prec >= 4 ? ' ' : ''}`;
+  for (const c of counts) line += `${String(c).padStart(10)} `;
+  return `${line}${gap}${name}`;
 }
 
 /** The first column's width: 3, growing with the digits of `nr_irqs`. */
@@ -154,13 +179,13 @@ export function renderProcInterrupts(snapshot: InterruptsSnapshot): string {
       continue;
     }
     const ipi = /^IPI(\d+)$/.exec(row.label);
-    let line =
-      ipi !== null
-        ? `${'IPI'.padStart(prec - 1)}${ipi[1]}:${prec >= 4 ? ' ' : ''}`
-        : `${row.label.padStart(prec)}: `;
+    if (ipi !== null) {
+      lines.push(formatIpiRow(Number(ipi[1]), row.counts, row.description, prec, style.ipiGap));
+      continue;
+    }
+    let line = `${row.label.padStart(prec)}: `;
     for (const n of row.counts) line += `${String(n).padStart(10)} `;
-    line += ipi !== null ? `      ${row.description}` : `  ${row.description}`;
-    lines.push(line);
+    lines.push(`${line}  ${row.description}`);
   }
   for (const label of style.trailer)
     lines.push(`${label.padStart(prec)}: ${String(totals.get(label) ?? 0).padStart(10)}`);
