@@ -144,7 +144,10 @@ export class Arm64Smp implements SmpOps, Arm64IpiRange {
     // Checked before anything is requested, so a bad range changes nothing.
     checkInteger('setSmpIpiRange', 'ipiBase', ipiBase);
     checkInteger('setSmpIpiRange', 'n', n);
-    if (ipiBase <= 0) throw new RangeError(`setSmpIpiRange: ipiBase is ${ipiBase}; expected the first virq of the IPI range (> 0)`);
+    if (ipiBase <= 0)
+      throw new RangeError(
+        `setSmpIpiRange: ipiBase is ${ipiBase}; expected the first virq of the IPI range (> 0)`,
+      );
     if (n < 0) throw new RangeError(`setSmpIpiRange: n is ${n}; expected a non-negative count`);
     this.#printk.warnOn(
       n < MAX_IPI,
@@ -268,9 +271,14 @@ export class Arm64Smp implements SmpOps, Arm64IpiRange {
     let out = '';
     for (let i = 0; i < MAX_IPI; i++) {
       const counts = this.#rows[i].counts;
-      out += `${formatIpiRow(i, online.toArray().map((cpu) => counts[cpu]), ARM64_IPI_TYPES[i], prec, ARM64_IPI_GAP)}\n`;
+      out += `${formatIpiRow(
+        i,
+        online.toArray().map((cpu) => counts[cpu]),
+        ARM64_IPI_TYPES[i],
+        prec,
+        ARM64_IPI_GAP,
+      )}\n`;
     }
     return out;
   }
-
 }

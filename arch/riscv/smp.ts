@@ -253,9 +253,14 @@ export class RiscvSmp implements SmpOps, RiscvIpiRange {
     let out = '';
     for (let i = 0; i < IPI_MAX; i++) {
       const counts = this.#rows[i].counts;
-      out += `${formatIpiRow(i, online.toArray().map((cpu) => counts[cpu]), RISCV_IPI_NAMES[i], prec, RISCV_IPI_GAP)}\n`;
+      out += `${formatIpiRow(
+        i,
+        online.toArray().map((cpu) => counts[cpu]),
+        RISCV_IPI_NAMES[i],
+        prec,
+        RISCV_IPI_GAP,
+      )}\n`;
     }
     return out;
   }
-
 }
