@@ -115,7 +115,15 @@ export class SimCpu {
   /** @internal */ waitSince = 0;
   /** @internal */ busyUntil = 0;
   /** @internal */ remaining = -1;
-  /** @internal */ gen = 0;
+  /** @internal The CPU's timeline timer: delay end, interrupt handler, interrupt exit. */
+  timer = -1;
+  /**
+   * @internal Lazy interrupt exit: while >= 0 the CPU is in hard-irq context until this time and
+   * no event marks the exit (see `SimCpus.#finishHandler`); -1 otherwise.
+   */
+  exitAt = -1;
+  /** @internal Listed in `SimCpus.#lazyExits`. */
+  lazyListed = false;
   /** @internal */ savedIrqs = true;
   /** @internal */ takeScheduled = false;
   /** @internal */ charge = 0;
@@ -162,6 +170,8 @@ export class SimCpus {
   readonly #evSpawn: number;
   readonly #evDying: number;
   readonly #spawnQueue: TaskRecord[] = [];
+  /** CPUs that went into a lazy exit with no event armed (see `#finishHandler`); may hold stale entries. */
+  readonly #lazyExits: number[] = [];
   #taskSeq = 0;
   /** Interrupts a CPU had taken but not yet handled when it died (reported, not lost silently). */
   droppedOnDeath = 0;
@@ -189,11 +199,11 @@ export class SimCpus {
     for (let i = 0; i < config.nrCpuIds; i++) {
       const c = new SimCpu(i);
       c.alive = masks.cpuOnline(i);
+      c.timer = engine.createTimer();
       this.#cpus.push(c);
     }
-    this.#evResume = engine.registerKind('cpu_resume', (cpu, gen) => {
-      const c = this.#cpus[cpu];
-      if (c.gen === gen) this.#advance(c);
+    this.#evResume = engine.registerKind('cpu_resume', (cpu) => {
+      this.#advance(this.#cpus[cpu]);
     });
     this.#evPoke = engine.registerKind('cpu_poke', (cpu) => {
       this.#advance(this.#cpus[cpu]);
@@ -215,6 +225,9 @@ export class SimCpus {
       this.#tryDying(this.#cpus[cpu], epoch);
     });
     engine.addStallCheck(() => this.#stallCheck());
+    engine.addDrainHook(() => {
+      this.#flushLazyExits();
+    });
   }
 
   /** Number of CPUs (`nr_cpu_ids`). */
@@ -262,6 +275,7 @@ export class SimCpus {
   cpu(cpu: number): SimCpu {
     const c = this.#cpus[cpu] as SimCpu | undefined;
     if (c === undefined || typeof cpu !== 'number') return this.#badCpu('SimCpus.cpu', cpu);
+    if (c.exitAt >= 0 && c.exitAt <= this.#engine.now) this.#finishExit(c);
     return c;
   }
 
@@ -448,6 +462,8 @@ export class SimCpus {
   setNeedResched(cpu: number): void {
     const c = this.cpu(cpu);
     c.needResched = true;
+    // A halted CPU finishing an interrupt looks at need_resched when the interrupt exits.
+    if (c.exitAt >= 0 && c.remaining < 0) this.#exitExplicitly(c);
     if (c.idle && c.polling) {
       this.#engine.schedule(this.localNow() + this.#timing.pollWakeNs, this.#evPoke, cpu, 0);
     }
@@ -505,29 +521,40 @@ export class SimCpus {
     this.#engine.schedule(this.#engine.now, this.#evPoke, c.cpu, 0);
   }
 
+  /** Spends `ns` from now: the CPU's timeline timer fires `cpu_resume` when it is over. */
   #busy(c: SimCpu, ns: number): void {
     c.busyUntil = this.#engine.now + ns;
-    this.#engine.schedule(c.busyUntil, this.#evResume, c.cpu, ++c.gen);
+    this.#engine.arm(c.timer, c.busyUntil, this.#evResume, c.cpu, 0);
   }
 
   #onTake(c: SimCpu): void {
     c.takeScheduled = false;
-    if (!c.alive || c.hardirq > 0 || !c.irqsEnabled || !this.#intc.pending(c.cpu)) return;
-    const now = this.#engine.now;
-    if (c.busyUntil > now) {
-      // Preempt a delay: remember the rest and invalidate its resume event.
-      c.remaining = c.busyUntil - now;
-      c.busyUntil = now;
-      c.gen++;
+    if (c.exitAt >= 0) {
+      if (c.exitAt > this.#engine.now) {
+        // Still in its interrupt: the exit takes it, as irq_exit would.
+        this.#exitExplicitly(c);
+        return;
+      }
+      this.#finishExit(c);
     }
+    if (!c.alive || c.hardirq > 0 || !c.irqsEnabled || !this.#intc.pending(c.cpu)) return;
     this.#takeIrq(c);
   }
 
+  /**
+   * Takes an interrupt: acknowledges it and moves the CPU's timeline to the handler. A delay in
+   * progress is preempted: the rest is remembered and its resume is replaced, not left stale.
+   */
   #takeIrq(c: SimCpu): void {
     const handle = this.#intc.acknowledge(c.cpu);
     if (handle < 0) {
       this.#poke(c);
       return;
+    }
+    const now = this.#engine.now;
+    if (c.busyUntil > now) {
+      c.remaining = c.busyUntil - now;
+      c.busyUntil = now;
     }
     const halted = c.idle && !c.polling && c.task === null;
     c.hardirq = 1;
@@ -535,7 +562,7 @@ export class SimCpus {
     c.irqsEnabled = false;
     c.irqCount++;
     const entry = this.#timing.irqEntryNs + (halted ? this.#timing.haltWakeNs : 0);
-    this.#engine.schedule(this.#engine.now + entry, this.#evHandle, c.cpu, handle);
+    this.#engine.arm(c.timer, now + entry, this.#evHandle, c.cpu, handle);
   }
 
   #onHandle(c: SimCpu, handle: number): void {
@@ -560,10 +587,79 @@ export class SimCpus {
     } finally {
       this.#current = null;
     }
-    const t = c.charge + this.#timing.irqExitNs;
+    const exitAt = this.#engine.now + c.charge + this.#timing.irqExitNs;
     c.charge = 0;
-    this.#engine.schedule(this.#engine.now + t, this.#evExit, c.cpu, 0);
+    this.#finishHandler(c, exitAt);
     if (failed !== null) throw failed.error;
+  }
+
+  /**
+   * After the handler: the interrupt exits at `exitAt`. When the exit would only restore the
+   * flags and go back to what the CPU was doing, no event marks it (a *lazy exit*): the CPU
+   * stays in hard-irq context until `exitAt` and whatever looks at it later finishes the exit
+   * first (`#finishExit`). A preempted delay's resume is armed at once for `exitAt` plus the
+   * rest. Anything that needs the exit to act (an interrupt arriving, a task queued, a dying
+   * step, need_resched on a halted CPU) turns it back into an `irq_exit` event at `exitAt`
+   * (`#exitExplicitly`), so the timeline is the same as with an exit event every time.
+   */
+  #finishHandler(c: SimCpu, exitAt: number): void {
+    const lazy =
+      c.alive &&
+      c.dyingEpoch < 0 &&
+      !(c.savedIrqs && this.#intc.pending(c.cpu)) &&
+      (c.remaining >= 0 ||
+        (c.task === null ? c.idle && c.runQueue.length === 0 && !c.needResched : c.waiting !== null && !c.waiting.satisfied));
+    if (!lazy) {
+      this.#engine.arm(c.timer, exitAt, this.#evExit, c.cpu, 0);
+      return;
+    }
+    c.exitAt = exitAt;
+    if (c.remaining >= 0) {
+      c.busyUntil = exitAt + c.remaining;
+      this.#engine.arm(c.timer, c.busyUntil, this.#evResume, c.cpu, 0);
+    } else {
+      this.#engine.disarm(c.timer);
+      if (!c.lazyListed) {
+        c.lazyListed = true;
+        this.#lazyExits.push(c.cpu);
+      }
+    }
+  }
+
+  /** Completes a lazy exit whose time has come (the state `irq_exit` would have left). */
+  #finishExit(c: SimCpu): void {
+    c.exitAt = -1;
+    c.hardirq = 0;
+    c.irqsEnabled = c.savedIrqs;
+    if (c.remaining >= 0) {
+      // Its resume is armed already (for busyUntil).
+      c.remaining = -1;
+    } else if (c.task === null && c.idle && c.runQueue.length === 0 && !c.needResched) {
+      c.polling = c.idleMode === 'poll';
+    }
+  }
+
+  /** Turns a lazy exit still ahead into an `irq_exit` event at its time. */
+  #exitExplicitly(c: SimCpu): void {
+    const at = c.exitAt;
+    c.exitAt = -1;
+    if (c.remaining >= 0) c.busyUntil = this.#engine.now;
+    this.#engine.arm(c.timer, at, this.#evExit, c.cpu, 0);
+  }
+
+  /** When the queue drains: lazy exits still ahead become events, so the run ends after them. */
+  #flushLazyExits(): void {
+    const list = this.#lazyExits;
+    if (list.length === 0) return;
+    const now = this.#engine.now;
+    for (const cpu of list) {
+      const c = this.#cpus[cpu];
+      c.lazyListed = false;
+      if (c.exitAt < 0) continue;
+      if (c.exitAt <= now) this.#finishExit(c);
+      else this.#exitExplicitly(c);
+    }
+    list.length = 0;
   }
 
   #onExit(c: SimCpu): void {
@@ -595,6 +691,15 @@ export class SimCpus {
 
   #advance(c: SimCpu): void {
     const engine = this.#engine;
+    if (c.exitAt >= 0) {
+      if (c.exitAt <= engine.now) this.#finishExit(c);
+      else {
+        // Still in its interrupt. With a resume armed, that resume continues the CPU; otherwise
+        // the exit must look at what changed (a task queued, a waitable released).
+        if (c.remaining < 0) this.#exitExplicitly(c);
+        return;
+      }
+    }
     for (;;) {
       if (!c.alive || c.hardirq > 0 || c.busyUntil > engine.now || c.remaining >= 0) return;
       if (c.irqsEnabled && this.#intc.pending(c.cpu)) {
@@ -779,6 +884,10 @@ export class SimCpus {
       this.#deferredDying.push([c.cpu, epoch]);
       return;
     }
+    if (c.exitAt >= 0) {
+      if (c.exitAt > this.#engine.now) this.#exitExplicitly(c);
+      else this.#finishExit(c);
+    }
     if (c.hardirq > 0) {
       c.dyingEpoch = epoch;
       return;
@@ -807,7 +916,7 @@ export class SimCpus {
     // is gone, and a pending resume must not fire after it is back.
     c.remaining = -1;
     c.busyUntil = this.#engine.now;
-    c.gen++;
+    this.#engine.disarm(c.timer);
   }
 
   /**

@@ -6,10 +6,16 @@
  * once per kind. Events at the same nanosecond run in a deterministic order (same operations,
  * same order), not necessarily FIFO.
  *
+ * Besides one-shot events there are *timers*: slots owned for the machine's life that hold at
+ * most one pending event and can be re-armed (moved to another time, given another kind) or
+ * disarmed in place. A simulated CPU keeps its timeline in one: the end of a delay, then the
+ * handler of an interrupt that preempts it, then the resume — one queued event instead of a
+ * stale one plus new ones.
+ *
  * @packageDocumentation
  */
-import FlatQueue from 'flatqueue';
 import { injectable } from 'inversify';
+import { EventHeap } from './event-heap.js';
 
 /** Reads simulated time. Token and interface share the name. */
 export interface Clock {
@@ -51,18 +57,21 @@ export interface RunResult {
 @injectable()
 export class SimEngine implements Clock {
   #now = 0;
-  readonly #queue = new FlatQueue<number>();
+  readonly #queue = new EventHeap(1024);
   #kind = new Int32Array(1024);
   #a = new Float64Array(1024);
   #b = new Float64Array(1024);
   #free = new Int32Array(1024);
   #daemon = new Uint8Array(1024);
+  /** 1 for a timer slot (never returned to the free list). */
+  #timer = new Uint8Array(1024);
   #daemons = 0;
   #freeTop = 0;
   #slots = 0;
   readonly #handlers: EventHandler[] = [];
   readonly #names: string[] = [];
   readonly #stallChecks: StallCheck[] = [];
+  readonly #drainHooks: (() => void)[] = [];
   #total = 0;
   #stop: StallReport | null = null;
   #running = false;
@@ -100,6 +109,15 @@ export class SimEngine implements Clock {
   }
 
   /**
+   * Registers a hook called when only daemon events remain, before the stall checks. It may
+   * schedule the events of work it was deferring (a CPU's lazy interrupt exit); if it does, the
+   * run goes on with them.
+   */
+  addDrainHook(hook: () => void): void {
+    this.#drainHooks.push(hook);
+  }
+
+  /**
    * Schedules event `kind` at absolute time `at` (ns, not before now).
    * @throws RangeError for a time in the past or not an integer.
    */
@@ -118,23 +136,60 @@ export class SimEngine implements Clock {
   }
 
   #push(at: number, kind: number, a: number, b: number, daemon: number): void {
-    if (!(at >= this.#now) || !Number.isSafeInteger(at)) {
-      throw new RangeError(
-        `SimEngine.schedule: time ${at} for ${this.#names[kind] ?? kind} is before now (${this.#now}) or not an integer`,
-      );
-    }
-    let slot: number;
-    if (this.#freeTop > 0) {
-      slot = this.#free[--this.#freeTop];
-    } else {
-      slot = this.#slots++;
-      if (slot >= this.#kind.length) this.#grow();
-    }
+    this.#checkTime('SimEngine.schedule', at, kind);
+    const slot = this.#alloc();
     this.#kind[slot] = kind;
     this.#daemon[slot] = daemon;
     this.#a[slot] = a;
     this.#b[slot] = b;
-    this.#queue.push(slot, at);
+    this.#queue.set(slot, at);
+  }
+
+  #checkTime(fn: string, at: number, kind: number): void {
+    if (!(at >= this.#now) || !Number.isSafeInteger(at)) {
+      throw new RangeError(
+        `${fn}: time ${at} for ${this.#names[kind] ?? kind} is before now (${this.#now}) or not an integer`,
+      );
+    }
+  }
+
+  #alloc(): number {
+    if (this.#freeTop > 0) return this.#free[--this.#freeTop];
+    const slot = this.#slots++;
+    if (slot >= this.#kind.length) this.#grow();
+    return slot;
+  }
+
+  /** Creates a timer: a slot that holds at most one pending event (see {@link SimEngine.arm}). */
+  createTimer(): number {
+    const slot = this.#alloc();
+    this.#timer[slot] = 1;
+    this.#daemon[slot] = 0;
+    return slot;
+  }
+
+  /**
+   * Arms `timer` to fire event `kind(a, b)` at `at`, replacing whatever it held (a pending
+   * event of the timer is moved, not duplicated).
+   * @throws RangeError for a time in the past or not an integer, or a slot that is not a timer.
+   */
+  arm(timer: number, at: number, kind: number, a: number, b: number): void {
+    if (this.#timer[timer] !== 1) throw new RangeError(`SimEngine.arm: ${timer} is not a timer`);
+    this.#checkTime('SimEngine.arm', at, kind);
+    this.#kind[timer] = kind;
+    this.#a[timer] = a;
+    this.#b[timer] = b;
+    this.#queue.set(timer, at);
+  }
+
+  /** Cancels the pending event of `timer`, if any. */
+  disarm(timer: number): void {
+    this.#queue.remove(timer);
+  }
+
+  /** Does `timer` hold a pending event? */
+  armed(timer: number): boolean {
+    return this.#queue.has(timer);
   }
 
   #grow(): void {
@@ -154,6 +209,10 @@ export class SimEngine implements Clock {
     const daemon = new Uint8Array(n);
     daemon.set(this.#daemon);
     this.#daemon = daemon;
+    const timer = new Uint8Array(n);
+    timer.set(this.#timer);
+    this.#timer = timer;
+    this.#queue.reserveSlots(n);
   }
 
   /** Asks a running {@link SimEngine.run} to stop after the current event. */
@@ -180,15 +239,17 @@ export class SimEngine implements Clock {
         // re-read after each handler because scheduling may grow (replace) them.
         while (events < maxEvents && (q.length > this.#daemons || daemonTurn)) {
           daemonTurn = false;
-          const at = q.peekValue() as number;
+          const at = q.peekKey() as number;
           if (at > until) break;
-          const slot = q.pop() as number;
+          const slot = q.pop();
           this.#now = at;
           const kind = this.#kind[slot];
           const a = this.#a[slot];
           const b = this.#b[slot];
-          this.#free[this.#freeTop++] = slot;
-          if (this.#daemon[slot] !== 0) this.#daemons--;
+          if (this.#timer[slot] === 0) {
+            this.#free[this.#freeTop++] = slot;
+            if (this.#daemon[slot] !== 0) this.#daemons--;
+          }
           events++;
           this.#total++;
           handlers[kind](a, b);
@@ -199,6 +260,8 @@ export class SimEngine implements Clock {
         if (stop !== null) {
           return { now: this.#now, events, reason: 'stopped', stall: stop };
         }
+        // Deferred work first: a drain hook may schedule events, and then nothing is stalled.
+        if (q.length === this.#daemons) for (const hook of this.#drainHooks) hook();
         if (q.length === this.#daemons) {
           for (const check of this.#stallChecks) {
             const report = check();
@@ -210,7 +273,7 @@ export class SimEngine implements Clock {
           }
         }
         if (events >= maxEvents) return { now: this.#now, events, reason: 'maxEvents', stall: null };
-        if ((q.peekValue() as number) > until) {
+        if ((q.peekKey() as number) > until) {
           // The clock never goes back, even for an `until` in the past.
           if (until > this.#now) this.#now = until;
           return { now: this.#now, events, reason: 'until', stall: null };
