@@ -34,7 +34,7 @@ import {
 import { ApicBus } from './bus.js';
 import { ApicConfig, firmwareApicId } from './config.js';
 import { ApicIpiDomain } from './ipi-domain.js';
-import { LocalApic } from './lapic.js';
+import { LAPIC_VECTOR_WORDS, LocalApic } from './lapic.js';
 import { ApicRegisters } from './registers.js';
 import { type ApicIpiOps, CheckedApicIpiOps, createApicIpiOps, type IcrPort } from './send.js';
 import { ApicTiming } from './timing.js';
@@ -89,8 +89,9 @@ export class Apic implements InterruptController {
     this.#tracer = tracer;
     const nr = machine.nrCpuIds;
     const ids: number[] = [];
+    const bank = new Uint32Array(nr * LAPIC_VECTOR_WORDS);
     for (let cpu = 0; cpu < nr; cpu++) {
-      const l = new LocalApic(cpu, firmwareApicId(cpu, nr), config.x2apic);
+      const l = new LocalApic(cpu, firmwareApicId(cpu, nr), config.x2apic, bank, cpu * LAPIC_VECTOR_WORDS);
       if (config.mode === 'xapic-logical-flat') {
         // default_init_apic_ldr(): flat model, logical ID 1 << cpu.
         l.dfr = APIC_DFR_FLAT;

@@ -11,14 +11,17 @@
  */
 import { priorityClass, x2apicLogicalId } from './apicdef.js';
 
-/** Index of the highest set bit of a 256-bit vector bitmap, or -1. */
-function highestBit(words: Uint32Array): number {
+/** Index of the highest set bit of the 256-bit vector bitmap at `words[base…base+7]`, or -1. */
+function highestBit(words: Uint32Array, base: number): number {
   for (let w = 7; w >= 0; w--) {
-    const word = words[w];
+    const word = words[base + w];
     if (word !== 0) return (w << 5) + 31 - Math.clz32(word);
   }
   return -1;
 }
+
+/** 32-bit words of one APIC's IRR and ISR together (8 each): one 64-byte cache line. */
+export const LAPIC_VECTOR_WORDS = 16;
 
 /** One CPU's local APIC. Read it through `Apic.lapic(cpu)`; change it through the `Apic` API. */
 export class LocalApic {
@@ -40,10 +43,13 @@ export class LocalApic {
   busyUntil = 0;
   /** An NMI is pending. */
   nmiPending = false;
-  /** Interrupt request register: 256 bits. Read it; set bits with {@link LocalApic.setIrr}. */
-  readonly irr = new Uint32Array(8);
-  /** In-service register: 256 bits. */
-  readonly isr = new Uint32Array(8);
+  /**
+   * IRR (words 0–7) and ISR (words 8–15) of this APIC, at {@link LocalApic.irr}'s offset in a
+   * bank shared by all APICs of the machine: the vector state of 8192 CPUs is one contiguous
+   * array, one cache line per CPU, instead of two small heap objects each.
+   */
+  readonly #bank: Uint32Array;
+  readonly #base: number;
   /** INIT messages received (accepted and counted; no reset is modelled). */
   initCount = 0;
   /** Vector of the last start-up IPI received, or -1. */
@@ -63,28 +69,48 @@ export class LocalApic {
     /** The firmware-assigned APIC ID (8-bit in xAPIC mode, 32-bit in x2APIC mode). */
     readonly apicId: number,
     x2apic: boolean,
+    /** Vector bank shared by the machine's APICs (default: a bank of its own). */
+    bank: Uint32Array = new Uint32Array(LAPIC_VECTOR_WORDS),
+    /** Word offset of this APIC's IRR in `bank` (its ISR follows). */
+    base = 0,
   ) {
     this.ldr = x2apic ? x2apicLogicalId(apicId) : 0;
+    if (!(base >= 0 && base + LAPIC_VECTOR_WORDS <= bank.length)) {
+      throw new RangeError(`LocalApic: base ${base} does not leave ${LAPIC_VECTOR_WORDS} words in a bank of ${bank.length}`);
+    }
+    this.#bank = bank;
+    this.#base = base;
+  }
+
+  /** Interrupt request register: 256 bits (a live view). Read it; set bits with {@link LocalApic.setIrr}. */
+  get irr(): Uint32Array {
+    return this.#bank.subarray(this.#base, this.#base + 8);
+  }
+
+  /** In-service register: 256 bits (a live view). */
+  get isr(): Uint32Array {
+    return this.#bank.subarray(this.#base + 8, this.#base + 16);
   }
 
   /** Sets `vector` in IRR; false if it was set already (the message coalesces). */
   setIrr(vector: number): boolean {
-    const w = vector >>> 5;
+    const i = this.#base + (vector >>> 5);
     const bit = 1 << (vector & 31);
-    if ((this.irr[w] & bit) !== 0) return false;
-    this.irr[w] |= bit;
+    const bank = this.#bank;
+    if ((bank[i] & bit) !== 0) return false;
+    bank[i] |= bit;
     this.#requests++;
     return true;
   }
 
   /** Highest vector in IRR, or -1. */
   highestIrr(): number {
-    return highestBit(this.irr);
+    return highestBit(this.#bank, this.#base);
   }
 
   /** Highest vector in ISR, or -1. */
   highestIsr(): number {
-    return highestBit(this.isr);
+    return highestBit(this.#bank, this.#base + 8);
   }
 
   /** Processor priority: TPR if its class is at least the in-service class, else that class. */
@@ -107,27 +133,28 @@ export class LocalApic {
     const v = this.deliverable();
     if (v < 0) return -1;
     const bit = 1 << (v & 31);
-    this.irr[v >>> 5] &= ~bit;
+    const i = this.#base + (v >>> 5);
+    this.#bank[i] &= ~bit;
     this.#requests--;
-    this.isr[v >>> 5] |= bit;
+    this.#bank[i + 8] |= bit;
     return v;
   }
 
   /** EOI: retires the highest in-service vector; returns it, or -1 if nothing was in service. */
   eoi(): number {
     const v = this.highestIsr();
-    if (v >= 0) this.isr[v >>> 5] &= ~(1 << (v & 31));
+    if (v >= 0) this.#bank[this.#base + 8 + (v >>> 5)] &= ~(1 << (v & 31));
     return v;
   }
 
   /** Is `vector` in service? */
   inService(vector: number): boolean {
-    return (this.isr[vector >>> 5] & (1 << (vector & 31))) !== 0;
+    return (this.#bank[this.#base + 8 + (vector >>> 5)] & (1 << (vector & 31))) !== 0;
   }
 
   /** Is `vector` requested? */
   requested(vector: number): boolean {
-    return (this.irr[vector >>> 5] & (1 << (vector & 31))) !== 0;
+    return (this.#bank[this.#base + (vector >>> 5)] & (1 << (vector & 31))) !== 0;
   }
 
   /** Requested vectors plus a pending NMI. */

@@ -88,8 +88,7 @@ export class IrqFlow {
   /** `kstat_incr_irqs_this_cpu(desc)`. */
   #kstat(desc: IrqDesc): number {
     const cpu = this.#cpus.smpProcessorId();
-    desc.kstatIrqs ??= new Map();
-    desc.kstatIrqs.set(cpu, (desc.kstatIrqs.get(cpu) ?? 0) + 1);
+    desc.kstatIncr(cpu);
     return cpu;
   }
 

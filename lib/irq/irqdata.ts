@@ -101,8 +101,14 @@ export class IrqDesc {
   depth = 1;
   /** Registered handlers (`irq_desc.action`, a list in C). */
   actions: IrqAction[] = [];
-  /** Per-CPU interrupt counts (`kstat_irqs`), created on first count; keyed by CPU. */
-  kstatIrqs: Map<number, number> | null = null;
+  /**
+   * Per-CPU interrupt counts (`kstat_irqs`). A per-CPU virq is only ever counted on one CPU, so
+   * the first counting CPU and its count are two fields; a second CPU switches to one counter
+   * per CPU (`nr_cpu_ids` of them), as the kernel's per-CPU `kstat_irqs` is.
+   */
+  #kstatCpu = -1;
+  #kstatOne = 0;
+  #kstatAll: Uint32Array | null = null;
   /** `irqs_unhandled`: interrupts no action claimed. */
   irqsUnhandled = 0;
   /** `percpu_enabled` of a per-CPU-devid interrupt; null otherwise. */
@@ -118,15 +124,49 @@ export class IrqDesc {
     return this.irqData.irq;
   }
 
+  /**
+   * `kstat_incr_irqs_this_cpu()` for `cpu` (an integer in `[0, nr_cpu_ids)`; the flow handlers
+   * pass the current CPU).
+   */
+  kstatIncr(cpu: number): void {
+    const all = this.#kstatAll;
+    if (all !== null) {
+      all[cpu]++;
+    } else if (this.#kstatCpu === cpu) {
+      this.#kstatOne++;
+    } else if (this.#kstatCpu < 0) {
+      this.#kstatCpu = cpu;
+      this.#kstatOne = 1;
+    } else {
+      const counts = new Uint32Array(this.irqCommonData.affinity.nrCpuIds);
+      counts[this.#kstatCpu] = this.#kstatOne;
+      counts[cpu] = 1;
+      this.#kstatAll = counts;
+    }
+  }
+
   /** `kstat_irqs_cpu(irq, cpu)`: interrupts of this virq handled on `cpu`. */
   kstatIrqsCpu(cpu: number): number {
-    return this.kstatIrqs?.get(cpu) ?? 0;
+    const all = this.#kstatAll;
+    if (all !== null) return all[cpu] ?? 0;
+    return cpu === this.#kstatCpu ? this.#kstatOne : 0;
   }
 
   /** Total interrupts of this virq over all CPUs. */
   kstatIrqsTotal(): number {
+    const all = this.#kstatAll;
+    if (all === null) return this.#kstatOne;
     let n = 0;
-    if (this.kstatIrqs !== null) for (const v of this.kstatIrqs.values()) n += v;
+    for (let i = 0; i < all.length; i++) n += all[i];
     return n;
+  }
+
+  /** `[cpu, count]` for every CPU that counted this virq, in CPU order. */
+  kstatEntries(): [number, number][] {
+    const all = this.#kstatAll;
+    if (all === null) return this.#kstatCpu < 0 ? [] : [[this.#kstatCpu, this.#kstatOne]];
+    const out: [number, number][] = [];
+    for (let i = 0; i < all.length; i++) if (all[i] !== 0) out.push([i, all[i]]);
+    return out;
   }
 }

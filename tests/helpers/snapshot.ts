@@ -138,7 +138,7 @@ export function snapshotMachine(m: Machine): unknown {
           devId: ident(a.devId),
           percpuDevId: ident(a.percpuDevId),
         })),
-        kstat: desc.kstatIrqs === null ? null : [...desc.kstatIrqs],
+        kstat: desc.kstatEntries(),
         unhandled: desc.irqsUnhandled,
         percpuEnabled: desc.percpuEnabled?.toString() ?? null,
       };
