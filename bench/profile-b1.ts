@@ -14,7 +14,7 @@ if (process.argv[4] === 'count') {
     });
   };
 }
-for (let i = 0; i < 3; i++) {
+for (let i = 0; i < Number(process.env.RUNS ?? 3); i++) {
   const r = fullStackRun(nrCpus, total);
   process.stdout.write(`${nrCpus} CPUs: ${r.handled} IPIs, ${r.events} events in ${r.ms.toFixed(1)} ms = ${((r.handled / r.ms) * 1000 / 1e6).toFixed(2)} M IPI/s\n`);
 }

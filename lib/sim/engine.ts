@@ -17,6 +17,13 @@
 import { injectable } from 'inversify';
 import { EventHeap } from './event-heap.js';
 
+/** Numbers per event record: kind, a, b, flags. */
+const REC = 4;
+/** Record flag: a daemon event. */
+const F_DAEMON = 1;
+/** Record flag: a timer slot (never returned to the free list). */
+const F_TIMER = 2;
+
 /** Reads simulated time. Token and interface share the name. */
 export interface Clock {
   /** Current simulated time in integer nanoseconds. */
@@ -58,13 +65,13 @@ export interface RunResult {
 export class SimEngine implements Clock {
   #now = 0;
   readonly #queue = new EventHeap(1024);
-  #kind = new Int32Array(1024);
-  #a = new Float64Array(1024);
-  #b = new Float64Array(1024);
+  /**
+   * Event records, one 32-byte record per slot (`REC` numbers: kind, a, b, flags) so that
+   * scheduling or firing an event touches one cache line, not one per field.
+   */
+  #rec = new Float64Array(1024 * REC);
+  #capacity = 1024;
   #free = new Int32Array(1024);
-  #daemon = new Uint8Array(1024);
-  /** 1 for a timer slot (never returned to the free list). */
-  #timer = new Uint8Array(1024);
   #daemons = 0;
   #freeTop = 0;
   #slots = 0;
@@ -138,10 +145,12 @@ export class SimEngine implements Clock {
   #push(at: number, kind: number, a: number, b: number, daemon: number): void {
     this.#checkTime('SimEngine.schedule', at, kind);
     const slot = this.#alloc();
-    this.#kind[slot] = kind;
-    this.#daemon[slot] = daemon;
-    this.#a[slot] = a;
-    this.#b[slot] = b;
+    const rec = this.#rec;
+    const r = slot * REC;
+    rec[r] = kind;
+    rec[r + 1] = a;
+    rec[r + 2] = b;
+    rec[r + 3] = daemon;
     this.#queue.set(slot, at);
   }
 
@@ -156,15 +165,14 @@ export class SimEngine implements Clock {
   #alloc(): number {
     if (this.#freeTop > 0) return this.#free[--this.#freeTop];
     const slot = this.#slots++;
-    if (slot >= this.#kind.length) this.#grow();
+    if (slot >= this.#capacity) this.#grow();
     return slot;
   }
 
   /** Creates a timer: a slot that holds at most one pending event (see {@link SimEngine.arm}). */
   createTimer(): number {
     const slot = this.#alloc();
-    this.#timer[slot] = 1;
-    this.#daemon[slot] = 0;
+    this.#rec[slot * REC + 3] = F_TIMER;
     return slot;
   }
 
@@ -174,11 +182,13 @@ export class SimEngine implements Clock {
    * @throws RangeError for a time in the past or not an integer, or a slot that is not a timer.
    */
   arm(timer: number, at: number, kind: number, a: number, b: number): void {
-    if (this.#timer[timer] !== 1) throw new RangeError(`SimEngine.arm: ${timer} is not a timer`);
+    const rec = this.#rec;
+    const r = timer * REC;
+    if (rec[r + 3] !== F_TIMER) throw new RangeError(`SimEngine.arm: ${timer} is not a timer`);
     this.#checkTime('SimEngine.arm', at, kind);
-    this.#kind[timer] = kind;
-    this.#a[timer] = a;
-    this.#b[timer] = b;
+    rec[r] = kind;
+    rec[r + 1] = a;
+    rec[r + 2] = b;
     this.#queue.set(timer, at);
   }
 
@@ -193,25 +203,14 @@ export class SimEngine implements Clock {
   }
 
   #grow(): void {
-    const n = this.#kind.length * 2;
-    const kind = new Int32Array(n);
-    kind.set(this.#kind);
-    this.#kind = kind;
-    const a = new Float64Array(n);
-    a.set(this.#a);
-    this.#a = a;
-    const b = new Float64Array(n);
-    b.set(this.#b);
-    this.#b = b;
+    const n = this.#capacity * 2;
+    const rec = new Float64Array(n * REC);
+    rec.set(this.#rec);
+    this.#rec = rec;
     const free = new Int32Array(n);
     free.set(this.#free);
     this.#free = free;
-    const daemon = new Uint8Array(n);
-    daemon.set(this.#daemon);
-    this.#daemon = daemon;
-    const timer = new Uint8Array(n);
-    timer.set(this.#timer);
-    this.#timer = timer;
+    this.#capacity = n;
     this.#queue.reserveSlots(n);
   }
 
@@ -243,12 +242,15 @@ export class SimEngine implements Clock {
           if (at > until) break;
           const slot = q.pop();
           this.#now = at;
-          const kind = this.#kind[slot];
-          const a = this.#a[slot];
-          const b = this.#b[slot];
-          if (this.#timer[slot] === 0) {
+          const rec = this.#rec;
+          const r = slot * REC;
+          const kind = rec[r];
+          const a = rec[r + 1];
+          const b = rec[r + 2];
+          const flags = rec[r + 3];
+          if (flags !== F_TIMER) {
             this.#free[this.#freeTop++] = slot;
-            if (this.#daemon[slot] !== 0) this.#daemons--;
+            if (flags === F_DAEMON) this.#daemons--;
           }
           events++;
           this.#total++;

@@ -38,8 +38,12 @@ export class CallSingleData implements Waitable {
   dst = -1;
   /** @internal Local time of the unlocking CPU's release store (0: never unlocked). */
   unlockAt = 0;
-  /** @internal CPUs spinning on this csd's lock. */
-  readonly waiters: number[] = [];
+  /** @internal Next csd on the same call queue (`llist_node`). */
+  next: CallSingleData | null = null;
+  /** @internal On a call queue now. */
+  queued = false;
+  /** @internal CPUs spinning on this csd's lock; null until the first one (most csds never have one). */
+  waiters: number[] | null = null;
 
   constructor(func: SmpCallFunc | null = null, info?: unknown, flags = 0) {
     this.func = func;
@@ -66,7 +70,8 @@ export class CallSingleData implements Waitable {
   }
 
   addWaiter(cpu: number): void {
-    if (!this.waiters.includes(cpu)) this.waiters.push(cpu);
+    const waiters = (this.waiters ??= []);
+    if (!waiters.includes(cpu)) waiters.push(cpu);
   }
 }
 

@@ -82,12 +82,19 @@ export class Smp {
   readonly #link: MachineLink;
   readonly #config: SmpConfig;
   readonly #faults: FaultInjector;
-  /** An empty array per CPU to swap in when its queue is flushed (saves an allocation). */
-  readonly #spare: (CallSingleData[] | undefined)[] = [];
-  /** `call_single_queue` per CPU, FIFO. */
-  readonly #queues: CallSingleData[][] = [];
-  /** `cfd_data.csd` per sender, per target; created on first use. */
-  readonly #cfdCsd: (Map<number, CallSingleData> | undefined)[] = [];
+  /**
+   * `call_single_queue` per CPU: an intrusive singly linked list through the csds (`csd.next`,
+   * the kernel's `llist_node`), FIFO, with head, tail and length per CPU. No per-CPU array
+   * objects: a flush touches the csds and three typed or packed slots.
+   */
+  readonly #qHead: (CallSingleData | null)[];
+  readonly #qTail: (CallSingleData | null)[];
+  readonly #qLen: Int32Array;
+  /**
+   * `cfd_data.csd` per sender, per target: an array indexed by target CPU, created on the
+   * sender's first multi-target call (the kernel's per-CPU csd of each sender's cfd).
+   */
+  readonly #cfdCsd: ((CallSingleData | undefined)[] | undefined)[] = [];
   readonly #cfdMask: (Cpumask | undefined)[] = [];
   readonly #cfdMaskIpi: (Cpumask | undefined)[] = [];
   /** `csd_data` per CPU (asynchronous single calls). */
@@ -124,10 +131,10 @@ export class Smp {
     this.#tracer = tracer;
     this.#config = smpConfig;
     this.#link = link;
-    for (let i = 0; i < config.nrCpuIds; i++) {
-      this.#queues.push([]);
-      this.#runningCsd.push(null);
-    }
+    this.#qHead = new Array<CallSingleData | null>(config.nrCpuIds).fill(null);
+    this.#qTail = new Array<CallSingleData | null>(config.nrCpuIds).fill(null);
+    this.#qLen = new Int32Array(config.nrCpuIds);
+    for (let i = 0; i < config.nrCpuIds; i++) this.#runningCsd.push(null);
     cpus.addHooks({
       idleExit: () => {
         this.flushSmpCallFunctionQueue();
@@ -150,13 +157,15 @@ export class Smp {
   /** Number of csds queued on `cpu` (for invariant checks). */
   queueLength(cpu: number): number {
     this.#checkCpu('queueLength', cpu);
-    return this.#queues[cpu].length;
+    return this.#qLen[cpu];
   }
 
-  /** The csds queued on `cpu`, oldest first (read-only view, for invariant checks and snapshots). */
+  /** The csds queued on `cpu`, oldest first (a copy, for invariant checks and snapshots). */
   callQueue(cpu: number): readonly CallSingleData[] {
     this.#checkCpu('callQueue', cpu);
-    return this.#queues[cpu];
+    const out: CallSingleData[] = [];
+    for (let csd = this.#qHead[cpu]; csd !== null; csd = csd.next) out.push(csd);
+    return out;
   }
 
   /** A CPU number of this machine: TypeError for a non-integer, RangeError outside [0, nr_cpu_ids). */
@@ -220,9 +229,10 @@ export class Smp {
     this.#printk.warnOn((csd.flags & CSD_FLAG_LOCK) === 0, 'csd_unlock');
     csd.flags = 0;
     csd.unlockAt = this.#cpus.localNow();
-    if (csd.waiters.length > 0) {
-      this.#cpus.wakeWaiters(csd.waiters);
-      csd.waiters.length = 0;
+    const waiters = csd.waiters;
+    if (waiters !== null && waiters.length > 0) {
+      this.#cpus.wakeWaiters(waiters);
+      waiters.length = 0;
     }
   }
 
@@ -287,9 +297,12 @@ export class Smp {
       this.#tracer.emit('csd_queue_cpu', me, { cpu, callsite, func: funcName(csd.func), csd: 1 }, this.#cpus.localNow());
     }
     this.#cpus.charge(this.#timing.csdQueueNs);
-    const q = this.#queues[cpu];
-    q.push(csd);
-    return q.length === 1;
+    const tail = this.#qTail[cpu];
+    if (tail === null) this.#qHead[cpu] = csd;
+    else tail.next = csd;
+    this.#qTail[cpu] = csd;
+    csd.queued = true;
+    return ++this.#qLen[cpu] === 1;
   }
 
   /**
@@ -300,6 +313,12 @@ export class Smp {
     this.#checkCpu('__smpCallSingleQueue', cpu);
     if (!(csd instanceof CallSingleData)) {
       throw new TypeError(`__smpCallSingleQueue: csd is ${describeValue(csd)}; expected a CallSingleData`);
+    }
+    if (csd.queued) {
+      // llist_add() of a node that is already on a list corrupts both lists in the kernel.
+      throw new Error(
+        `__smpCallSingleQueue: csd of ${funcName(csd.func)} is already queued (on CPU${csd.dst}); a csd is on one call queue at a time — wait for it (csd_lock) before queueing it again`,
+      );
     }
     if (this.#queue(cpu, csd, callsite)) this.#sendCallFunctionSingleIpi(cpu, callsite);
   }
@@ -458,7 +477,7 @@ export class Smp {
       const cfdMask = (this.#cfdMask[me] ??= new Cpumask(this.#nrCpuIds));
       if (runRemote) {
         const ipiMask = (this.#cfdMaskIpi[me] ??= new Cpumask(this.#nrCpuIds));
-        const csds = (this.#cfdCsd[me] ??= new Map<number, CallSingleData>());
+        const csds = (this.#cfdCsd[me] ??= new Array<CallSingleData | undefined>(this.#nrCpuIds).fill(undefined));
         cfdMask.copyFrom(mask);
         const w = cfdMask.words;
         const ow = online.words;
@@ -472,10 +491,10 @@ export class Smp {
             cfdMask.clearCpu(cpu);
             continue;
           }
-          let csd = csds.get(cpu);
+          let csd = csds[cpu];
           if (csd === undefined) {
             csd = new CallSingleData();
-            csds.set(cpu, csd);
+            csds[cpu] = csd;
           }
           // The common case takes the lock without creating a generator.
           if ((csd.flags & CSD_FLAG_LOCK) === 0) csd.flags |= CSD_FLAG_LOCK;
@@ -500,9 +519,9 @@ export class Smp {
         this.#cpus.localIrqRestore(flags);
       }
       if (runRemote && wait) {
-        const csds = this.#cfdCsd[me] as Map<number, CallSingleData>;
+        const csds = this.#cfdCsd[me] as CallSingleData[];
         for (let cpu = cfdMask.first(); cpu < this.#nrCpuIds; cpu = cfdMask.next(cpu)) {
-          const csd = csds.get(cpu) as CallSingleData;
+          const csd = csds[cpu];
           if (this.#csdReleased(csd)) this.#cpus.charge(this.#timing.csdWaitNs);
           else yield* this.#csdLockWait(csd, 'smp_call_function_many_cond');
         }
@@ -582,7 +601,7 @@ export class Smp {
    */
   flushSmpCallFunctionQueue(): void {
     const cpu = this.#cpus.smpProcessorId();
-    if (this.#queues[cpu].length === 0) return;
+    if (this.#qLen[cpu] === 0) return;
     const flags = this.#cpus.localIrqSave();
     this.#flush(true);
     this.#cpus.localIrqRestore(flags);
@@ -596,32 +615,36 @@ export class Smp {
   /** `__flush_smp_call_function_queue(warn_cpu_offline)`. */
   #flush(warnCpuOffline: boolean): void {
     const cpu = this.#cpus.smpProcessorId();
-    const entries = this.#queues[cpu];
-    if (entries.length === 0) return;
-    // Take the whole queue (llist_del_all); new entries go to the spare array meanwhile.
-    this.#queues[cpu] = this.#spare[cpu] ?? [];
-    this.#spare[cpu] = undefined;
+    const head = this.#qHead[cpu];
+    if (head === null) return;
+    // Take the whole queue (llist_del_all); new entries start a fresh list meanwhile.
+    this.#qHead[cpu] = null;
+    this.#qTail[cpu] = null;
+    this.#qLen[cpu] = 0;
     if (warnCpuOffline && !this.#masks.cpuOnline(cpu) && !this.#warnedOffline) {
       this.#warnedOffline = true;
       this.#printk.warnOn(true, '__flush_smp_call_function_queue', `IPI on offline CPU ${cpu}`);
-      for (const csd of entries) {
+      for (let csd: CallSingleData | null = head; csd !== null; csd = csd.next) {
         if (csd.type === CSD_TYPE_TTWU) this.#printk.prWarn(PR, 'IPI task-wakeup sent to offline CPU');
         else this.#printk.prWarn(PR, `IPI callback ${funcName(csd.func)} sent to offline CPU`);
       }
     }
     // First: every SYNC callback, unlocked after it ran; somebody is spinning on it. (Types are
-    // read before anything runs: an unlock resets a csd's type.)
+    // read before anything runs: an unlock resets a csd's type; the link is read before the
+    // function runs, which may queue the csd again once it is unlocked.)
     let rest: CallSingleData[] | null = null;
-    for (const csd of entries) {
+    for (let csd: CallSingleData | null = head; csd !== null; ) {
+      const next: CallSingleData | null = csd.next;
+      csd.next = null;
+      csd.queued = false;
       if (csd.type === CSD_TYPE_SYNC) {
         this.#csdDoFunc(csd.func as SmpCallFunc, csd.info, csd);
         this.#csdUnlock(csd);
       } else {
         (rest ??= []).push(csd);
       }
+      csd = next;
     }
-    entries.length = 0;
-    this.#spare[cpu] = entries;
     if (rest === null) return;
     // Second: ASYNC (unlocked before the call, so the csd can be reused) and irq_work.
     let ttwu: CallSingleData[] | null = null;
