@@ -3,8 +3,11 @@
  * `apic_deliver()` / `apic_get_delivery_bitmask()`, hw/intc/apic.c) and delivering each message
  * after a latency as a simulation event (QEMU's `apic_bus_deliver()` / `apic_set_irq()`).
  *
- * Delivery allocates nothing: destinations are collected into a preallocated array and each
- * arrival is an engine event with numeric payload `(cpu, deliveryMode | vector)`.
+ * Delivery allocates nothing once warm: destinations are collected into a preallocated array. A
+ * message to one APIC is one engine event with numeric payload `(cpu, deliveryMode | vector)`;
+ * a message to many is one *delivery cursor* — an engine timer that fires at each destination's
+ * arrival time in turn and is re-armed for the next — so a broadcast to 8191 CPUs keeps one
+ * event in the queue, not 8191.
  *
  * @packageDocumentation
  */
@@ -58,6 +61,10 @@ export class ApicBus {
   /** Scratch: destinations of the message being sent, in delivery order. */
   readonly #dest: Int32Array;
   readonly #evAccept: number;
+  readonly #evCursor: number;
+  /** Delivery cursors, reused: timer, destinations, count, next index, departure, code. */
+  readonly #cursors: { timer: number; dest: Int32Array; n: number; k: number; depart: number; code: number }[] = [];
+  readonly #freeCursors: number[] = [];
 
   constructor(
     lapics: readonly LocalApic[],
@@ -82,6 +89,9 @@ export class ApicBus {
     this.#dest = new Int32Array(lapics.length);
     this.#evAccept = engine.registerKind('apic_accept', (cpu, code) => {
       this.#accept(cpu, code);
+    });
+    this.#evCursor = engine.registerKind('apic_accept_next', (index) => {
+      this.#cursorFire(index);
     });
   }
 
@@ -132,15 +142,44 @@ export class ApicBus {
     // Lowest priority without arbitration, as QEMU does: the first APIC of the set.
     if (dm === APIC_DM_LOWEST && n > 1) n = 1;
     const t = this.#timing;
-    for (let k = 0; k < n; k++) {
-      this.#engine.schedule(
-        depart + (k + 1) * t.perDestNs + t.deliveryNs,
-        this.#evAccept,
-        this.#dest[k],
-        code,
-      );
+    if (n === 1) {
+      this.#engine.schedule(depart + t.perDestNs + t.deliveryNs, this.#evAccept, this.#dest[0], code);
+    } else if (n > 1) {
+      const index = this.#freeCursors.pop() ?? this.#newCursor();
+      const c = this.#cursors[index];
+      c.dest.set(this.#dest.subarray(0, n));
+      c.n = n;
+      c.k = 0;
+      c.depart = depart;
+      c.code = code;
+      this.#engine.arm(c.timer, depart + t.perDestNs + t.deliveryNs, this.#evCursor, index, 0);
     }
     return n;
+  }
+
+  #newCursor(): number {
+    this.#cursors.push({
+      timer: this.#engine.createTimer(),
+      dest: new Int32Array(this.#lapics.length),
+      n: 0,
+      k: 0,
+      depart: 0,
+      code: 0,
+    });
+    return this.#cursors.length - 1;
+  }
+
+  /** Destination `k` of a cursor's message arrives; the cursor moves on to the next one. */
+  #cursorFire(index: number): void {
+    const c = this.#cursors[index];
+    const k = c.k++;
+    if (c.k < c.n) {
+      const t = this.#timing;
+      this.#engine.arm(c.timer, c.depart + (c.k + 1) * t.perDestNs + t.deliveryNs, this.#evCursor, index, 0);
+    } else {
+      this.#freeCursors.push(index);
+    }
+    this.#accept(c.dest[k], c.code);
   }
 
   /** Fills the destination scratch for `icr`/`dest`; returns how many there are. */
