@@ -8,7 +8,7 @@ import { createMachine, IrqReturn, type Machine } from '../lib/index.js';
 import { TraceBuffer } from '../lib/trace/buffer.js';
 import { serializeChromeTrace, toChromeTrace } from '../lib/trace/chrome.js';
 import { baselineIpiLoop } from './baseline-engine.js';
-import type { BenchResult } from './harness.js';
+import { measureRuns, type BenchResult } from './harness.js';
 
 /** A vector for the benchmark's own IPI, outside the system vectors. */
 const BENCH_VECTOR = 0xe0;
@@ -55,29 +55,37 @@ function baselineRun(nrCpus: number, total: number): { ms: number; handled: numb
   return { ms: performance.now() - t0, handled: total };
 }
 
-function best<T extends { ms: number }>(runs: number, f: () => T): T {
-  let b: T | null = null;
-  for (let i = 0; i < runs; i++) {
-    const r = f();
-    if (b === null || r.ms < b.ms) b = r;
-  }
-  return b as T;
+/** Throughput (per host second) from a median run time: `count / ms`, with the spread carried over. */
+function rate(count: number, m: { median: number; mad: number }): { value: number; spread: number } {
+  const value = (count / m.median) * 1000;
+  // d(count/ms) = count/ms² · d(ms)
+  return { value, spread: (value * m.mad) / m.median };
 }
 
-export function benchB1(): BenchResult[] {
+export async function benchB1(): Promise<BenchResult[]> {
   const out: BenchResult[] = [];
   for (const [n, target] of [
     [64, 2e6],
     [8192, 1e6],
   ] as const) {
     const total = 300_000;
-    const full = best(3, () => fullStackRun(n, total));
-    const base = best(3, () => baselineRun(n, total));
-    const ips = (full.handled / full.ms) * 1000;
-    const bips = (base.handled / base.ms) * 1000;
-    out.push(
-      { name: `B1 full stack, ${n} CPUs (target ≥ ${target / 1e6}M/s)`, value: ips, unit: 'IPI/s', baseline: bips, ratio: ips / bips },
-    );
+    let handled = 0;
+    const full = await measureRuns(() => {
+      const r = fullStackRun(n, total);
+      handled = r.handled;
+      return r.ms;
+    }, 7);
+    const base = await measureRuns(() => baselineRun(n, total).ms, 7);
+    const ips = rate(handled, full);
+    const bips = rate(total, base);
+    out.push({
+      name: `B1 full stack, ${n} CPUs (target ≥ ${target / 1e6}M/s; ratio target ≥ 0.333)`,
+      value: ips.value,
+      unit: 'IPI/s',
+      baseline: bips.value,
+      ratio: ips.value / bips.value,
+      spread: ips.spread,
+    });
   }
   return out;
 }
@@ -101,14 +109,16 @@ export function broadcastHostMs(nrCpus: number, iterations: number): number {
   return ms / iterations;
 }
 
-export function benchB2(): BenchResult[] {
+export async function benchB2(): Promise<BenchResult[]> {
   const out: BenchResult[] = [];
   const sizes = [2, 8, 64, 512, 4096, 8192];
   const perTarget: number[] = [];
   for (const n of sizes) {
+    // Broadcasts per sample, on a fresh machine each: the first one also creates the sender's
+    // csds (one per target), as the first call of a real kernel touches its cfd.
     const iterations = n >= 4096 ? 5 : n >= 512 ? 20 : 200;
-    broadcastHostMs(n, Math.min(iterations, 3)); // warm-up
-    const ms = Math.min(broadcastHostMs(n, iterations), broadcastHostMs(n, iterations));
+    const m = await measureRuns(() => broadcastHostMs(n, iterations), 5);
+    const ms = m.median;
     perTarget.push((ms * 1e6) / (n - 1));
     out.push({
       name: `B2 broadcast to ${n - 1} CPUs, host time${n === 8192 ? ' (target < 5 ms)' : ''}`,
@@ -116,6 +126,7 @@ export function benchB2(): BenchResult[] {
       unit: 'ms',
       baseline: n === 8192 ? 5 : null,
       ratio: n === 8192 ? ms / 5 : null,
+      spread: m.mad,
     });
   }
   // Linear in targets: ns per target at 8191 vs at 63 targets.
@@ -125,11 +136,15 @@ export function benchB2(): BenchResult[] {
   return out;
 }
 
-export function benchB6(): BenchResult[] {
+export async function benchB6(): Promise<BenchResult[]> {
   const n = 64;
   const total = 200_000;
-  const plain = best(3, () => fullStackRun(n, total, 'none'));
-  const traced = best(2, () => fullStackRun(n, total, 'chrome'));
+  let plain = { ms: 0, handled: 0, events: 0, records: 0 };
+  let traced = plain;
+  const plainM = await measureRuns(() => (plain = fullStackRun(n, total, 'none')).ms, 5);
+  const tracedM = await measureRuns(() => (traced = fullStackRun(n, total, 'chrome')).ms, 3);
+  plain = { ...plain, ms: plainM.median };
+  traced = { ...traced, ms: tracedM.median };
   // Cost of the tracepoints themselves when nothing is attached: each is one property read of
   // `tracer.enabled`. Count the tracepoints an IPI passes (records per IPI with a consumer) and
   // time a disabled guard.

@@ -37,3 +37,17 @@ export async function measureWithSpread(
   if (result.latency === undefined) throw new Error('benchmark task failed');
   return { median: result.latency.p50 * 1e6, mad: result.latency.mad * 1e6 };
 }
+
+/**
+ * Median and median absolute deviation, in ms, of a run that times itself (`run` returns the
+ * ms of its measured part, so that building a machine is not counted): tinybench drives the
+ * iterations and the warm-up and aggregates the reported durations (`overriddenDuration`).
+ */
+export async function measureRuns(run: () => number, iterations: number, warmupIterations = 1): Promise<{ median: number; mad: number }> {
+  const bench = new Bench({ time: 0, iterations, warmupTime: 0, warmupIterations });
+  bench.add('run', () => ({ overriddenDuration: run() }));
+  await bench.run();
+  const result = bench.tasks[0].result as { latency?: { p50: number; mad: number } };
+  if (result.latency === undefined) throw new Error('benchmark task failed');
+  return { median: result.latency.p50, mad: result.latency.mad };
+}

@@ -21,12 +21,12 @@ const bigArch = archs.includes('x86') ? 'x86' : 'test';
 
 const sections: Record<string, Section> = {
   calibration: () => Promise.resolve(calibration()),
-  b1: () => Promise.resolve(benchB1()),
-  b2: () => Promise.resolve(benchB2()),
+  b1: benchB1,
+  b2: benchB2,
   b3: benchReserve,
   b4: benchCpumask,
-  b5: () => Promise.resolve(benchStorm(bigArch)),
-  b6: () => Promise.resolve(benchB6()),
+  b5: () => benchStorm(bigArch),
+  b6: benchB6,
   build: () => benchMachineBuild(bigArch),
 };
 
@@ -57,7 +57,7 @@ async function main(): Promise<void> {
     process.stdout.write(`${JSON.stringify({ node: process.version, results }, null, 2)}\n`);
     return;
   }
-  const rows = results.map((r) => [r.name, `${fmt(r.value)} ${r.unit}`, r.baseline === null ? '-' : `${fmt(r.baseline)} ${r.unit}`, fmt(r.ratio)]);
+  const rows = results.map((r) => [r.name, `${fmt(r.value)}${r.spread === undefined ? '' : ` ±${fmt(r.spread)}`} ${r.unit}`, r.baseline === null ? '-' : `${fmt(r.baseline)} ${r.unit}`, fmt(r.ratio)]);
   const head = ['benchmark', 'value', 'baseline', 'ratio'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');

@@ -167,11 +167,13 @@ export class X86Irq {
   #sysvec(event: string, vector: number, row: string, work: () => void): IrqHandler {
     const entry = `${event}_entry`;
     const exit = `${event}_exit`;
+    // The row is looked up once (rows are declared while the machine is built), not per interrupt.
+    const counts = this.#stats.get(row)?.counts ?? null;
     return () => {
       const cpu = this.#cpus.smpProcessorId();
       const tr = this.#tracer;
       if (tr.enabled) tr.emit(entry, cpu, { vector }, this.#cpus.localNow());
-      this.#stats.inc(row, cpu);
+      if (counts !== null) counts[cpu]++;
       work();
       if (tr.enabled) tr.emit(exit, cpu, { vector }, this.#cpus.localNow());
       return IrqReturn.IRQ_HANDLED;

@@ -288,8 +288,10 @@ export class Apic implements InterruptController {
       }
       this.#cpus.charge(t - t0);
     }
-    const row = this.#stats.get('RTR');
-    if (row !== undefined && retries > 0) row.counts[l.cpu] += retries;
+    if (retries > 0) {
+      const row = this.#stats.get('RTR');
+      if (row !== undefined) row.counts[l.cpu] += retries;
+    }
   }
 
   // ------------------------------------------------------------------ InterruptController

@@ -284,3 +284,34 @@ describe(ApicBus.prototype.send, () => {
     });
   });
 });
+
+describe('ApicBus delivery cursor', () => {
+  describe('having a broadcast to many APICs', () => {
+    it('should keep one event queued for all arrivals and deliver them one perDestNs apart', () => {
+      const m = x86Machine(64, { apicMode: 'x2apic-cluster' });
+      const p = probeVector(m, 0x40);
+      const log = acceptLog(m);
+      apicOf(m).regs.wrmsr(3, X2APIC_ICR_MSR, APIC_DEST_ALLBUT | 0x40, 0);
+      expect(m.engine.pending).toBe(1);
+      m.run();
+      expect(p.counts.reduce((a, b) => a + b, 0)).toBe(63);
+      expect(log.map((a) => a.cpu)).toEqual([...Array(64).keys()].filter((c) => c !== 3));
+      const step = apicOf(m).timing.perDestNs;
+      for (let k = 1; k < log.length; k++) expect(log[k].ts - log[k - 1].ts).toBe(step);
+    });
+  });
+
+  describe('having two broadcasts in flight at once', () => {
+    it('should deliver both completely, each on its own cursor', () => {
+      const m = x86Machine(16, { apicMode: 'x2apic-cluster' });
+      const p = probeVector(m, 0x40);
+      const q = probeVector(m, 0x41);
+      apicOf(m).regs.wrmsr(0, X2APIC_ICR_MSR, APIC_DEST_ALLINC | 0x40, 0);
+      apicOf(m).regs.wrmsr(1, X2APIC_ICR_MSR, APIC_DEST_ALLINC | 0x41, 0);
+      expect(m.engine.pending).toBe(2);
+      m.run();
+      expect(p.counts).toEqual(new Array(16).fill(1));
+      expect(q.counts).toEqual(new Array(16).fill(1));
+    });
+  });
+});

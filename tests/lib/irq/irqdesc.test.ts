@@ -207,3 +207,22 @@ describe(IrqDescTable, () => {
     });
   });
 });
+
+describe('IrqDesc.prototype.kstatIncr', () => {
+  describe('having interrupts counted on one CPU, then on others', () => {
+    it('should count per CPU and total, in CPU order', () => {
+      const m = setup();
+      const desc = m.irq.irqToDesc(m.irq.irqAllocDescs(-1, 0, 1, null))!;
+      expect([desc.kstatIrqsTotal(), desc.kstatEntries()]).toEqual([0, []]);
+      desc.kstatIncr(2);
+      desc.kstatIncr(2);
+      expect([desc.kstatIrqsCpu(2), desc.kstatIrqsCpu(1), desc.kstatEntries()]).toEqual([2, 0, [[2, 2]]]);
+      desc.kstatIncr(0);
+      desc.kstatIncr(3);
+      desc.kstatIncr(2);
+      expect(desc.kstatEntries()).toEqual([[0, 1], [2, 3], [3, 1]]);
+      expect(desc.kstatIrqsTotal()).toBe(5);
+      expect(desc.kstatIrqsCpu(7)).toBe(0);
+    });
+  });
+});

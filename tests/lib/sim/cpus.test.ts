@@ -130,3 +130,115 @@ describe('determinism', () => {
     });
   });
 });
+
+describe('SimCpus interrupt exit', () => {
+  /** An async cross call from CPU 0 to CPU 1 at `at`; records the function's local time. */
+  function callAt(m: ReturnType<typeof simMachine>['m'], at: number, seen: number[], from = 0): void {
+    m.sim.spawn(
+      from,
+      function* () {
+        m.smp.smpCallFunctionSingleAsync(1, new CallSingleData(() => seen.push(m.sim.localNow()), null));
+        yield m.sim.delay(0);
+      },
+      { at },
+    );
+  }
+
+  describe('having an interrupt on a halted CPU as the last thing that happens', () => {
+    it('should end the run when the interrupt exits and leave the CPU out of hard-irq context', () => {
+      const { m } = simMachine(2);
+      const seen: number[] = [];
+      callAt(m, 1000, seen);
+      const r = m.run();
+      const t = m.timing;
+      expect(r.reason).toBe('idle');
+      // The function ran at handler entry; the body, then irq exit, follow.
+      expect(r.now).toBe(seen[0] + t.callFuncNs + t.irqExitNs);
+      expect(m.sim.cpu(1)).toMatchObject({ hardirq: 0, irqsEnabled: true, idle: true });
+    });
+  });
+
+  describe('having a task queued on a CPU while its interrupt is still exiting', () => {
+    it('should start the task when the interrupt exits, as with an exit event', () => {
+      const probe = (spawnAt: number): { start: number; exit: number } => {
+        const { m } = simMachine(2);
+        const seen: number[] = [];
+        callAt(m, 1000, seen);
+        let start = -1;
+        m.sim.spawn(1, function* probeTask() {
+          start = m.sim.localNow();
+          yield m.sim.delay(0);
+        }, { at: spawnAt });
+        m.run();
+        return { start, exit: seen[0] + m.timing.callFuncNs + m.timing.irqExitNs };
+      };
+      const { exit } = probe(100_000);
+      // Queued during the handler, during the exit window, exactly at the exit, and after it.
+      for (const at of [exit - m0().timing.irqExitNs - 1, exit - 1, exit, exit + 7]) {
+        expect(probe(at).start).toBe(Math.max(at, exit));
+      }
+    });
+  });
+
+  describe('having a second interrupt arrive while the first is being handled or exiting', () => {
+    it('should take it when the first exits (or when it arrives, if later) and stretch the delay by both', () => {
+      const t = m0().timing;
+      const cost = t.irqEntryNs + t.callFuncNs + t.irqExitNs;
+      // When the first call's handler flushes CPU 1's queue (the function runs then).
+      const first: number[] = [];
+      const solo = simMachine(3).m;
+      solo.sim.spawn(1, function* () {
+        yield solo.sim.delay(10_000);
+      });
+      callAt(solo, 1000, first, 0);
+      solo.run();
+      // Offsets that land the second arrival in the handler, in the exit window, and after the
+      // exit; all queue after the first flush took the queue, so each call sends its own IPI.
+      const from = first[0] - 1000 + 1;
+      for (let d = from; d <= from + cost + 200; d += 23) {
+        const { m } = simMachine(3);
+        const a: number[] = [];
+        const b: number[] = [];
+        const task = m.sim.spawn(1, function* () {
+          yield m.sim.delay(10_000);
+          return m.sim.localNow();
+        });
+        callAt(m, 1000, a, 0);
+        callAt(m, 1000 + d, b, 2);
+        m.run();
+        const arrivalB = a[0] - t.irqEntryNs + d;
+        const exitA = a[0] + t.callFuncNs + t.irqExitNs;
+        expect({ d, b: b[0] }).toEqual({ d, b: Math.max(arrivalB, exitA) + t.irqEntryNs });
+        expect({ d, end: task.result }).toEqual({ d, end: 10_000 + 2 * cost });
+      }
+    });
+  });
+
+  describe('having another CPU look at a CPU during and after its interrupt', () => {
+    it('should see hard-irq context until the exit time and not after', () => {
+      const { m } = simMachine(3);
+      const seen: number[] = [];
+      callAt(m, 1000, seen);
+      const states: [number, number, boolean][] = [];
+      m.sim.spawn(2, function* watcher() {
+        for (let i = 0; i < 80; i++) {
+          const c = m.sim.cpu(1);
+          states.push([m.sim.localNow(), c.hardirq, c.irqsEnabled]);
+          yield m.sim.delay(50);
+        }
+      });
+      m.run();
+      const exit = seen[0] + m.timing.callFuncNs + m.timing.irqExitNs;
+      for (const [now, hardirq, irqsEnabled] of states) {
+        if (now >= exit) expect({ now, hardirq, irqsEnabled }).toEqual({ now, hardirq: 0, irqsEnabled: true });
+        else if (now >= seen[0]) expect({ now, hardirq }).toEqual({ now, hardirq: 1 });
+      }
+      expect(states.some(([now]) => now >= seen[0] && now < exit)).toBe(true);
+    });
+  });
+});
+
+/** A machine only for reading the timing profile the others use. */
+function m0(): ReturnType<typeof simMachine>['m'] {
+  return simMachine(2).m;
+}

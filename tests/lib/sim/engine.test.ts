@@ -63,3 +63,97 @@ describe('SimEngine', () => {
     });
   });
 });
+
+describe('SimEngine timers', () => {
+  describe('having a timer re-armed before it fires', () => {
+    it('should fire once, at the new time, with the new kind and payload', () => {
+      const e = new SimEngine();
+      const seen: string[] = [];
+      const a = e.registerKind('a', (x) => seen.push(`a${x}@${e.now}`));
+      const b = e.registerKind('b', (x, y) => seen.push(`b${x},${y}@${e.now}`));
+      const t = e.createTimer();
+      e.arm(t, 100, a, 1, 0);
+      e.arm(t, 50, b, 2, 3);
+      expect(e.armed(t)).toBe(true);
+      expect(e.pending).toBe(1);
+      const r = e.run();
+      expect(seen).toEqual(['b2,3@50']);
+      expect(r.events).toBe(1);
+      expect(e.armed(t)).toBe(false);
+    });
+  });
+
+  describe('having a timer disarmed', () => {
+    it('should not fire and may be armed again later', () => {
+      const e = new SimEngine();
+      const seen: number[] = [];
+      const k = e.registerKind('k', () => seen.push(e.now));
+      const t = e.createTimer();
+      e.arm(t, 10, k, 0, 0);
+      e.disarm(t);
+      e.disarm(t);
+      expect(e.run().events).toBe(0);
+      e.arm(t, 20, k, 0, 0);
+      e.run();
+      expect(seen).toEqual([20]);
+    });
+  });
+
+  describe('having a timer re-armed from its own handler', () => {
+    it('should fire at each time it is armed for (a delivery cursor)', () => {
+      const e = new SimEngine();
+      const seen: number[] = [];
+      const t = e.createTimer();
+      const k = e.registerKind('k', (n) => {
+        seen.push(e.now);
+        if (n > 0) e.arm(t, e.now + 5, k, n - 1, 0);
+      });
+      e.arm(t, 1, k, 3, 0);
+      expect(e.run()).toMatchObject({ now: 16, events: 4, reason: 'idle' });
+      expect(seen).toEqual([1, 6, 11, 16]);
+    });
+  });
+
+  describe('having bad timer arguments', () => {
+    it('should throw and leave the queue as it was', () => {
+      const e = new SimEngine();
+      const k = e.registerKind('k', () => undefined);
+      e.schedule(5, k, 0, 0);
+      e.run();
+      const t = e.createTimer();
+      expect(() => e.arm(t, 1, k, 0, 0)).toThrow(RangeError);
+      expect(() => e.arm(t, 7.5, k, 0, 0)).toThrow(/not an integer/);
+      e.schedule(10, k, 0, 0);
+      // A slot that is not a timer (never created by createTimer) is refused.
+      expect(() => e.arm(t + 500, 20, k, 0, 0)).toThrow(/not a timer/);
+      expect(e.armed(t)).toBe(false);
+      expect(e.pending).toBe(1);
+    });
+  });
+});
+
+describe('SimEngine.addDrainHook', () => {
+  describe('having a hook that schedules deferred work when the queue drains', () => {
+    it('should run that work before the stall checks and end the run after it', () => {
+      const e = new SimEngine();
+      const order: string[] = [];
+      const k = e.registerKind('k', () => order.push(`event@${e.now}`));
+      let deferred = true;
+      e.addDrainHook(() => {
+        order.push(`drain@${e.now}`);
+        if (deferred) {
+          deferred = false;
+          e.schedule(e.now + 40, k, 0, 0);
+        }
+      });
+      e.addStallCheck(() => {
+        order.push(`stall-check@${e.now}`);
+        return null;
+      });
+      e.schedule(10, k, 0, 0);
+      const r = e.run();
+      expect(order).toEqual(['event@10', 'drain@10', 'event@50', 'drain@50', 'stall-check@50']);
+      expect(r).toMatchObject({ now: 50, reason: 'idle' });
+    });
+  });
+});

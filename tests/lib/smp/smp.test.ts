@@ -512,3 +512,33 @@ describe('deadlock detection', () => {
     });
   });
 });
+
+describe('__smpCallSingleQueue (already queued)', () => {
+  describe('having a csd that is still on a call queue', () => {
+    it('should throw a clear error and leave both queues as they were', () => {
+      const { m } = simMachine(4);
+      busyIrqsOff(m, 2, 10_000);
+      const csd = new CallSingleData(() => undefined, null);
+      let error: unknown = null;
+      m.sim.spawn(
+        0,
+        function* () {
+          m.smp.__smpCallSingleQueue(2, csd);
+          try {
+            m.smp.__smpCallSingleQueue(3, csd);
+          } catch (e) {
+            error = e;
+          }
+          yield m.sim.delay(0);
+        },
+        { at: 10 },
+      );
+      m.run({ until: 100 });
+      expect(String(error)).toMatch(/already queued \(on CPU2\)/);
+      expect([m.smp.queueLength(2), m.smp.queueLength(3)]).toEqual([1, 0]);
+      expect(m.smp.callQueue(2)).toEqual([csd]);
+      m.run();
+      expect(m.smp.queueLength(2)).toBe(0);
+    });
+  });
+});
