@@ -40,8 +40,8 @@ export class CallSingleData implements Waitable {
   unlockAt = 0;
   /** @internal Next csd on the same call queue (`llist_node`). */
   next: CallSingleData | null = null;
-  /** @internal On a call queue now. */
-  queued = false;
+  /** @internal The CPU whose call queue holds it now, or -1. */
+  queuedOn = -1;
   /** @internal CPUs spinning on this csd's lock; null until the first one (most csds never have one). */
   waiters: number[] | null = null;
 

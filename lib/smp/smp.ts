@@ -301,7 +301,7 @@ export class Smp {
     if (tail === null) this.#qHead[cpu] = csd;
     else tail.next = csd;
     this.#qTail[cpu] = csd;
-    csd.queued = true;
+    csd.queuedOn = cpu;
     return ++this.#qLen[cpu] === 1;
   }
 
@@ -314,10 +314,10 @@ export class Smp {
     if (!(csd instanceof CallSingleData)) {
       throw new TypeError(`__smpCallSingleQueue: csd is ${describeValue(csd)}; expected a CallSingleData`);
     }
-    if (csd.queued) {
+    if (csd.queuedOn >= 0) {
       // llist_add() of a node that is already on a list corrupts both lists in the kernel.
       throw new Error(
-        `__smpCallSingleQueue: csd of ${funcName(csd.func)} is already queued (on CPU${csd.dst}); a csd is on one call queue at a time — wait for it (csd_lock) before queueing it again`,
+        `__smpCallSingleQueue: csd of ${funcName(csd.func)} is already queued (on CPU${csd.queuedOn}); a csd is on one call queue at a time — wait for it (csd_lock) before queueing it again`,
       );
     }
     if (this.#queue(cpu, csd, callsite)) this.#sendCallFunctionSingleIpi(cpu, callsite);
@@ -636,7 +636,7 @@ export class Smp {
     for (let csd: CallSingleData | null = head; csd !== null; ) {
       const next: CallSingleData | null = csd.next;
       csd.next = null;
-      csd.queued = false;
+      csd.queuedOn = -1;
       if (csd.type === CSD_TYPE_SYNC) {
         this.#csdDoFunc(csd.func as SmpCallFunc, csd.info, csd);
         this.#csdUnlock(csd);
