@@ -1,19 +1,10 @@
 /** Ad-hoc profiling entry for B2: `node --cpu-prof --cpu-prof-interval 200 .build/bench/profile-b2.js [nrCpus] [iterations] [count]`. */
-import { SimEngine } from '../lib/sim/engine.js';
+import { countEventKinds } from './profile-count.js';
 import { broadcastHostMs } from './b1-b2-b6.js';
 
 const nrCpus = Number(process.argv[2] ?? 8192);
 const iterations = Number(process.argv[3] ?? 5);
-const counts = new Map<string, number>();
-if (process.argv[4] === 'count') {
-  const orig = SimEngine.prototype.registerKind;
-  SimEngine.prototype.registerKind = function (name, handler) {
-    return orig.call(this, name, (a, b) => {
-      counts.set(name, (counts.get(name) ?? 0) + 1);
-      handler(a, b);
-    });
-  };
-}
+const counts = process.argv[4] === 'count' ? countEventKinds() : new Map<string, number>();
 const runs = 4;
 for (let i = 0; i < runs; i++) {
   const ms = broadcastHostMs(nrCpus, iterations);

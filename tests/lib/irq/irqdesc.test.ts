@@ -212,7 +212,7 @@ describe('IrqDesc.prototype.kstatIncr', () => {
   describe('having interrupts counted on one CPU, then on others', () => {
     it('should count per CPU and total, in CPU order', () => {
       const m = setup();
-      const desc = m.irq.irqToDesc(m.irq.irqAllocDescs(-1, 0, 1, null))!;
+      const desc = m.irq.irqToDesc(m.irq.irqAllocDescs(-1, 0, 1))!;
       expect([desc.kstatIrqsTotal(), desc.kstatEntries()]).toEqual([0, []]);
       desc.kstatIncr(2);
       desc.kstatIncr(2);

@@ -121,11 +121,17 @@ describe('SimEngine timers', () => {
       e.schedule(5, k, 0, 0);
       e.run();
       const t = e.createTimer();
-      expect(() => e.arm(t, 1, k, 0, 0)).toThrow(RangeError);
-      expect(() => e.arm(t, 7.5, k, 0, 0)).toThrow(/not an integer/);
+      expect(() => {
+        e.arm(t, 1, k, 0, 0);
+      }).toThrow(RangeError);
+      expect(() => {
+        e.arm(t, 7.5, k, 0, 0);
+      }).toThrow(/not an integer/);
       e.schedule(10, k, 0, 0);
       // A slot that is not a timer (never created by createTimer) is refused.
-      expect(() => e.arm(t + 500, 20, k, 0, 0)).toThrow(/not a timer/);
+      expect(() => {
+        e.arm(t + 500, 20, k, 0, 0);
+      }).toThrow(/not a timer/);
       expect(e.armed(t)).toBe(false);
       expect(e.pending).toBe(1);
     });
