@@ -15,6 +15,7 @@
  * @packageDocumentation
  */
 import { injectable } from 'inversify';
+import { checkFunction, describeValue } from '../validate.js';
 import { EventHeap } from './event-heap.js';
 
 /** Numbers per event record: kind, a, b, flags. */
@@ -121,6 +122,7 @@ export class SimEngine implements Clock {
    * run goes on with them.
    */
   addDrainHook(hook: () => void): void {
+    checkFunction('SimEngine.addDrainHook', 'hook', hook);
     this.#drainHooks.push(hook);
   }
 
@@ -143,7 +145,7 @@ export class SimEngine implements Clock {
   }
 
   #push(at: number, kind: number, a: number, b: number, daemon: number): void {
-    this.#checkTime('SimEngine.schedule', at, kind);
+    this.#checkEvent('SimEngine.schedule', at, kind);
     const slot = this.#alloc();
     const rec = this.#rec;
     const r = slot * REC;
@@ -154,7 +156,11 @@ export class SimEngine implements Clock {
     this.#queue.set(slot, at);
   }
 
-  #checkTime(fn: string, at: number, kind: number): void {
+  /** A registered kind, and a time that is an integer not before now. */
+  #checkEvent(fn: string, at: number, kind: number): void {
+    if (!(kind >= 0 && kind < this.#handlers.length) || !Number.isInteger(kind)) {
+      throw new RangeError(`${fn}: kind is ${describeValue(kind)}; expected a number from registerKind`);
+    }
     if (!(at >= this.#now) || !Number.isSafeInteger(at)) {
       throw new RangeError(
         `${fn}: time ${at} for ${this.#names[kind] ?? kind} is before now (${this.#now}) or not an integer`,
@@ -179,27 +185,42 @@ export class SimEngine implements Clock {
   /**
    * Arms `timer` to fire event `kind(a, b)` at `at`, replacing whatever it held (a pending
    * event of the timer is moved, not duplicated).
-   * @throws RangeError for a time in the past or not an integer, or a slot that is not a timer.
+   * @throws RangeError for a time in the past or not an integer, an unregistered kind, or a
+   *   number that is not a timer of this engine. Nothing changes then.
    */
   arm(timer: number, at: number, kind: number, a: number, b: number): void {
+    this.#checkTimer('SimEngine.arm', timer);
+    this.#checkEvent('SimEngine.arm', at, kind);
     const rec = this.#rec;
     const r = timer * REC;
-    if (rec[r + 3] !== F_TIMER) throw new RangeError(`SimEngine.arm: ${timer} is not a timer`);
-    this.#checkTime('SimEngine.arm', at, kind);
     rec[r] = kind;
     rec[r + 1] = a;
     rec[r + 2] = b;
     this.#queue.set(timer, at);
   }
 
-  /** Cancels the pending event of `timer`, if any. */
+  /**
+   * Cancels the pending event of `timer`, if any.
+   * @throws RangeError for a number that is not a timer of this engine.
+   */
   disarm(timer: number): void {
+    this.#checkTimer('SimEngine.disarm', timer);
     this.#queue.remove(timer);
   }
 
-  /** Does `timer` hold a pending event? */
+  /**
+   * Does `timer` hold a pending event?
+   * @throws RangeError for a number that is not a timer of this engine.
+   */
   armed(timer: number): boolean {
+    this.#checkTimer('SimEngine.armed', timer);
     return this.#queue.has(timer);
+  }
+
+  #checkTimer(fn: string, timer: number): void {
+    if (!(timer >= 0 && timer < this.#slots) || !Number.isInteger(timer) || this.#rec[timer * REC + 3] !== F_TIMER) {
+      throw new RangeError(`${fn}: ${describeValue(timer)} is not a timer; expected a number from createTimer`);
+    }
   }
 
   #grow(): void {

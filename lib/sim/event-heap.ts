@@ -84,7 +84,7 @@ export class EventHeap {
   /** Removes `slot` if it is queued. */
   remove(slot: number): void {
     const at = this.#pos[slot];
-    if (at < 0) return;
+    if (!(at >= 0)) return;
     this.#pos[slot] = -1;
     const last = --this.#length;
     if (at === last) return;

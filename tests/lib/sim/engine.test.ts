@@ -163,3 +163,52 @@ describe('SimEngine.addDrainHook', () => {
     });
   });
 });
+
+describe('SimEngine.disarm', () => {
+  describe('having something that is not a timer', () => {
+    it('should throw and leave the queue as it was', () => {
+      const e = new SimEngine();
+      const k = e.registerKind('k', () => undefined);
+      const t = e.createTimer();
+      e.arm(t, 10, k, 0, 0);
+      e.schedule(20, k, 0, 0);
+      for (const bad of [t + 1, -1, 1.5, 99_999, '0', null]) {
+        expect(() => {
+          e.disarm(bad as never);
+        }).toThrow(/expected a number from createTimer/);
+        expect(() => e.armed(bad as never)).toThrow(/expected a number from createTimer/);
+      }
+      expect([e.armed(t), e.pending]).toEqual([true, 2]);
+      expect(e.run()).toMatchObject({ events: 2, now: 20 });
+    });
+  });
+});
+
+describe('SimEngine.schedule', () => {
+  describe('having a kind that was never registered', () => {
+    it('should throw at scheduling time, not when the event would run', () => {
+      const e = new SimEngine();
+      const k = e.registerKind('k', () => undefined);
+      const t = e.createTimer();
+      for (const bad of [k + 1, -1, 0.5, Number.NaN]) {
+        expect(() => {
+          e.schedule(5, bad, 0, 0);
+        }).toThrow(/expected a number from registerKind/);
+        expect(() => {
+          e.arm(t, 5, bad, 0, 0);
+        }).toThrow(/expected a number from registerKind/);
+      }
+      expect([e.pending, e.armed(t)]).toEqual([0, false]);
+    });
+  });
+});
+
+describe('SimEngine.addDrainHook', () => {
+  describe('having a hook that is not a function', () => {
+    it('should throw a TypeError', () => {
+      expect(() => {
+        new SimEngine().addDrainHook(5 as never);
+      }).toThrow(TypeError);
+    });
+  });
+});
