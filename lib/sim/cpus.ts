@@ -122,8 +122,6 @@ export class SimCpu {
    * no event marks the exit (see `SimCpus.#finishHandler`); -1 otherwise.
    */
   exitAt = -1;
-  /** @internal Listed in `SimCpus.#lazyExits`. */
-  lazyListed = false;
   /** @internal */ savedIrqs = true;
   /** @internal */ takeScheduled = false;
   /** @internal */ charge = 0;
@@ -170,8 +168,6 @@ export class SimCpus {
   readonly #evSpawn: number;
   readonly #evDying: number;
   readonly #spawnQueue: TaskRecord[] = [];
-  /** CPUs that went into a lazy exit with no event armed (see `#finishHandler`); may hold stale entries. */
-  readonly #lazyExits: number[] = [];
   #taskSeq = 0;
   /** Interrupts a CPU had taken but not yet handled when it died (reported, not lost silently). */
   droppedOnDeath = 0;
@@ -529,14 +525,8 @@ export class SimCpus {
 
   #onTake(c: SimCpu): void {
     c.takeScheduled = false;
-    if (c.exitAt >= 0) {
-      if (c.exitAt > this.#engine.now) {
-        // Still in its interrupt: the exit takes it, as irq_exit would.
-        this.#exitExplicitly(c);
-        return;
-      }
-      this.#finishExit(c);
-    }
+    // Still in its interrupt: the exit event takes it, as irq_exit would (hardirq stays 1).
+    this.#settleExit(c);
     if (!c.alive || c.hardirq > 0 || !c.irqsEnabled || !this.#intc.pending(c.cpu)) return;
     this.#takeIrq(c);
   }
@@ -619,10 +609,6 @@ export class SimCpus {
       this.#engine.arm(c.timer, c.busyUntil, this.#evResume, c.cpu, 0);
     } else {
       this.#engine.disarm(c.timer);
-      if (!c.lazyListed) {
-        c.lazyListed = true;
-        this.#lazyExits.push(c.cpu);
-      }
     }
   }
 
@@ -639,6 +625,16 @@ export class SimCpus {
     }
   }
 
+  /**
+   * Before acting on a CPU that may be in a lazy exit: finishes the exit if its time has come,
+   * else turns it into an `irq_exit` event (the CPU stays in hard-irq context until then).
+   */
+  #settleExit(c: SimCpu): void {
+    if (c.exitAt < 0) return;
+    if (c.exitAt <= this.#engine.now) this.#finishExit(c);
+    else this.#exitExplicitly(c);
+  }
+
   /** Turns a lazy exit still ahead into an `irq_exit` event at its time. */
   #exitExplicitly(c: SimCpu): void {
     const at = c.exitAt;
@@ -647,19 +643,12 @@ export class SimCpus {
     this.#engine.arm(c.timer, at, this.#evExit, c.cpu, 0);
   }
 
-  /** When the queue drains: lazy exits still ahead become events, so the run ends after them. */
+  /**
+   * When the queue drains (rare: the end of a run, or only watchdogs left): lazy exits still
+   * ahead become events, so the run ends after them. A scan, like the stall check after it.
+   */
   #flushLazyExits(): void {
-    const list = this.#lazyExits;
-    if (list.length === 0) return;
-    const now = this.#engine.now;
-    for (const cpu of list) {
-      const c = this.#cpus[cpu];
-      c.lazyListed = false;
-      if (c.exitAt < 0) continue;
-      if (c.exitAt <= now) this.#finishExit(c);
-      else this.#exitExplicitly(c);
-    }
-    list.length = 0;
+    for (const c of this.#cpus) this.#settleExit(c);
   }
 
   #onExit(c: SimCpu): void {
@@ -884,10 +873,7 @@ export class SimCpus {
       this.#deferredDying.push([c.cpu, epoch]);
       return;
     }
-    if (c.exitAt >= 0) {
-      if (c.exitAt > this.#engine.now) this.#exitExplicitly(c);
-      else this.#finishExit(c);
-    }
+    this.#settleExit(c);
     if (c.hardirq > 0) {
       c.dyingEpoch = epoch;
       return;
