@@ -58,8 +58,11 @@ export class ApicBus {
   readonly #timing: ApicTiming;
   readonly #printk: Printk;
   readonly #tracer: Tracer;
-  /** Scratch: destinations of the message being sent, in delivery order. */
-  readonly #dest: Int32Array;
+  /**
+   * Scratch: destinations of the message being sent, in delivery order. A cursor takes it over
+   * and hands its own spent array back, so nothing is copied or allocated per message.
+   */
+  #dest: Int32Array;
   readonly #evAccept: number;
   readonly #evCursor: number;
   /** Delivery cursors, reused: timer, destinations, count, next index, departure, code. */
@@ -147,7 +150,9 @@ export class ApicBus {
     } else if (n > 1) {
       const index = this.#freeCursors.pop() ?? this.#newCursor();
       const c = this.#cursors[index];
-      c.dest.set(this.#dest.subarray(0, n));
+      const spent = c.dest;
+      c.dest = this.#dest;
+      this.#dest = spent;
       c.n = n;
       c.k = 0;
       c.depart = depart;
