@@ -8,6 +8,7 @@ import type { Cpumask, ReadonlyCpumask } from '../cpumask.js';
 import type { IrqAction } from './irqaction.js';
 import { type IrqChip, noIrqChip } from './chip.js';
 import type { IrqDomain } from './irqdomain-defs.js';
+import { checkInteger } from '../validate.js';
 
 /** `IRQ_LEVEL` (include/linux/irq.h). */
 export const IRQ_LEVEL = 1 << 8;
@@ -127,8 +128,14 @@ export class IrqDesc {
   /**
    * `kstat_incr_irqs_this_cpu()` for `cpu` (an integer in `[0, nr_cpu_ids)`; the flow handlers
    * pass the current CPU).
+   * @throws TypeError/RangeError for anything else; nothing is counted.
    */
   kstatIncr(cpu: number): void {
+    const nr = this.irqCommonData.affinity.nrCpuIds;
+    if (!(cpu >= 0 && cpu < nr) || !Number.isInteger(cpu)) {
+      checkInteger('IrqDesc.kstatIncr', 'cpu', cpu);
+      throw new RangeError(`IrqDesc.kstatIncr: cpu is ${cpu}; expected a CPU number in [0, ${nr})`);
+    }
     const all = this.#kstatAll;
     if (all !== null) {
       all[cpu]++;
@@ -138,7 +145,7 @@ export class IrqDesc {
       this.#kstatCpu = cpu;
       this.#kstatOne = 1;
     } else {
-      const counts = new Uint32Array(this.irqCommonData.affinity.nrCpuIds);
+      const counts = new Uint32Array(nr);
       counts[this.#kstatCpu] = this.#kstatOne;
       counts[cpu] = 1;
       this.#kstatAll = counts;

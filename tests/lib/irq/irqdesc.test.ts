@@ -226,3 +226,26 @@ describe('IrqDesc.prototype.kstatIncr', () => {
     });
   });
 });
+
+describe('IrqDesc.prototype.kstatIncr (bad input)', () => {
+  describe('having a CPU outside the machine or not an integer', () => {
+    it('should throw and count nothing', () => {
+      const m = setup();
+      const desc = m.irq.irqToDesc(m.irq.irqAllocDescs(-1, 0, 1))!;
+      desc.kstatIncr(1);
+      expect(() => {
+        desc.kstatIncr(4);
+      }).toThrow(RangeError);
+      expect(() => {
+        desc.kstatIncr(-1);
+      }).toThrow(RangeError);
+      expect(() => {
+        desc.kstatIncr(1.5);
+      }).toThrow(TypeError);
+      expect(() => {
+        desc.kstatIncr('2' as never);
+      }).toThrow(TypeError);
+      expect(desc.kstatEntries()).toEqual([[1, 1]]);
+    });
+  });
+});
