@@ -16,7 +16,7 @@
  */
 import { injectable } from 'inversify';
 import { checkFunction, describeValue } from '../validate.js';
-import { EventHeap } from './event-heap.js';
+import { EventQueue } from './event-queue.js';
 
 /** Numbers per event record: kind, a, b, flags. */
 const REC = 4;
@@ -65,7 +65,7 @@ export interface RunResult {
 @injectable()
 export class SimEngine implements Clock {
   #now = 0;
-  readonly #queue = new EventHeap(1024);
+  readonly #queue = new EventQueue(1024);
   /**
    * Event records, one 32-byte record per slot (`REC` numbers: kind, a, b, flags) so that
    * scheduling or firing an event touches one cache line, not one per field.
