@@ -58,6 +58,8 @@ export class LocalApic {
   received = 0;
   /** Number of vectors set in IRR (a cheap "nothing requested" test for the CPU's polls). */
   #requests = 0;
+  /** Number of vectors set in ISR (a cheap "nothing in service" test for PPR and EOI). */
+  #inService = 0;
   /** Fixed messages whose vector was already pending in IRR, and NMIs while one was pending. */
   coalesced = 0;
   /** ICR writes that sent a message (xAPIC low-word writes, x2APIC ICR and SELF_IPI writes). */
@@ -110,7 +112,7 @@ export class LocalApic {
 
   /** Highest vector in ISR, or -1. */
   highestIsr(): number {
-    return highestBit(this.#bank, this.#base + 8);
+    return this.#inService === 0 ? -1 : highestBit(this.#bank, this.#base + 8);
   }
 
   /** Processor priority: TPR if its class is at least the in-service class, else that class. */
@@ -137,13 +139,17 @@ export class LocalApic {
     this.#bank[i] &= ~bit;
     this.#requests--;
     this.#bank[i + 8] |= bit;
+    this.#inService++;
     return v;
   }
 
   /** EOI: retires the highest in-service vector; returns it, or -1 if nothing was in service. */
   eoi(): number {
     const v = this.highestIsr();
-    if (v >= 0) this.#bank[this.#base + 8 + (v >>> 5)] &= ~(1 << (v & 31));
+    if (v >= 0) {
+      this.#bank[this.#base + 8 + (v >>> 5)] &= ~(1 << (v & 31));
+      this.#inService--;
+    }
     return v;
   }
 

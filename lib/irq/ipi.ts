@@ -253,6 +253,11 @@ export class Ipi {
   __ipiSendSingle(desc: IrqDesc, cpu: number): number {
     this.#checkDesc('__ipiSendSingle', desc);
     checkInteger('__ipiSendSingle', 'cpu', cpu);
+    return this.#sendSingle(desc, cpu);
+  }
+
+  /** The body of {@link Ipi.__ipiSendSingle} for a live `desc` and an integer `cpu`. */
+  #sendSingle(desc: IrqDesc, cpu: number): number {
     let data = desc.irqData;
     const chip = data.chip;
     if (this.#debug) {
@@ -298,6 +303,11 @@ export class Ipi {
   __ipiSendMask(desc: IrqDesc, dest: ReadonlyCpumask): number {
     this.#checkDesc('__ipiSendMask', desc);
     checkCpumask('__ipiSendMask', 'dest', dest, this.#nrCpuIds);
+    return this.#sendMask(desc, dest);
+  }
+
+  /** The body of {@link Ipi.__ipiSendMask} for a live `desc` and a mask of the machine's width. */
+  #sendMask(desc: IrqDesc, dest: ReadonlyCpumask): number {
     const data = desc.irqData;
     const chip = data.chip;
     if (this.#debug) {
@@ -349,7 +359,8 @@ export class Ipi {
     if (this.#printk.warnOnOnce(this.#verify(chip, data, null, cpu) !== 0, 'ipi_send_single')) {
       return -Errno.EINVAL;
     }
-    return this.__ipiSendSingle(desc as IrqDesc, cpu);
+    // Checked above: a live descriptor of this table and an integer CPU.
+    return this.#sendSingle(desc as IrqDesc, cpu);
   }
 
   /**
@@ -370,7 +381,8 @@ export class Ipi {
     if (this.#printk.warnOnOnce(this.#verify(chip, data, dest, 0) !== 0, 'ipi_send_mask')) {
       return -Errno.EINVAL;
     }
-    return this.__ipiSendMask(desc as IrqDesc, dest);
+    // Checked above: a live descriptor of this table and a mask of the machine's width.
+    return this.#sendMask(desc as IrqDesc, dest);
   }
 
   /**
@@ -379,7 +391,7 @@ export class Ipi {
    */
   #chipSingle(fn: string, chip: IrqChip, data: IrqData, cpu: number): void {
     try {
-      this.#faults.check('chip', data.irq, `${fn}: ${chip.name}.ipiSendSingle`);
+      if (this.#faults.injecting) this.#faults.check('chip', data.irq, `${fn}: ${chip.name}.ipiSendSingle`);
       chip.ipiSendSingle?.(data, cpu);
     } catch (error) {
       if (this.#faults.oops('chip', data.irq, `${fn}: ${chip.name}.ipiSendSingle(CPU${cpu})`, error)) throw error;
@@ -389,7 +401,7 @@ export class Ipi {
   /** Calls the chip's `ipi_send_mask`; a throw is an oops, as for {@link Ipi.#chipSingle}. */
   #chipMask(fn: string, chip: IrqChip, data: IrqData, dest: ReadonlyCpumask): void {
     try {
-      this.#faults.check('chip', data.irq, `${fn}: ${chip.name}.ipiSendMask`);
+      if (this.#faults.injecting) this.#faults.check('chip', data.irq, `${fn}: ${chip.name}.ipiSendMask`);
       chip.ipiSendMask?.(data, dest);
     } catch (error) {
       if (this.#faults.oops('chip', data.irq, `${fn}: ${chip.name}.ipiSendMask(${dest.toString()})`, error)) throw error;
