@@ -4,21 +4,26 @@
  * removed in place — the operation a CPU's timeline event needs when an interrupt preempts its
  * delay.
  *
- * Layout (all typed arrays, nothing allocated per event): events at the same time share a
- * *bucket*, a doubly linked list of slots in arrival order; the buckets sit in a binary min-heap
- * keyed by time. A simulated machine puts many events at the same nanosecond (every CPU's
- * delay ends on the same tick, a broadcast lands everywhere at once), so:
- * - popping the next event takes the head of the first bucket: O(1), where a heap of slots
- *   sifts through log n levels for every pop among equal keys;
+ * Layout (all typed arrays, nothing allocated per event): the events of one time form a
+ * *bucket*, a circular doubly linked list of slots in arrival order. Only a bucket's head sits
+ * in a binary min-heap keyed by time; the others follow it. A simulated machine puts many events
+ * on one nanosecond (every CPU's delay ends on the same tick, a broadcast lands everywhere at
+ * once), so:
+ * - popping takes the heap's top; if its bucket has a follower, that follower takes the head's
+ *   place in the heap without sifting: O(1), where a heap of slots sifts through log n levels
+ *   for most pops among equal keys;
  * - queueing at a time that has a bucket appends to it: O(1). A small direct-mapped cache finds
- *   the bucket of a time; a miss makes a new bucket (O(log buckets));
+ *   the head of a time; a miss starts a new bucket, a heap insert;
  * - same-time events run in the order they were queued, so CPUs whose delays end together run
  *   in the order they started them: a machine-wide sweep touches per-CPU state in address
  *   order, which the hardware prefetcher follows (docs/performance.md).
+ * The sift picks the smaller child without a branch, as flatqueue does: with random keys a
+ * branch there is mispredicted half the time.
  *
- * FIFO holds exactly: a time gets a new bucket only when the cache has no live bucket for it,
- * and the cache always names the newest bucket of a time, so an older bucket of the same time
- * is never appended to again. Buckets of equal time pop in creation order.
+ * FIFO holds exactly: the cache always names the newest bucket of a time (it is set when a
+ * bucket starts, handed to the follower that becomes head, cleared when a bucket empties), so
+ * an older bucket of the same time, left behind by a cache eviction, is never appended to
+ * again; buckets of equal time pop in the order they started.
  *
  * Why not a package: flatqueue and tinyqueue have no update or remove and are not FIFO among
  * equal keys; the packages that have update (updatable-priority-queue, heap-js) keep one object
@@ -29,52 +34,46 @@
 
 /** Direct-mapped cache entries (time → bucket); a power of two. */
 const CACHE = 1024;
+/** `#pos` of a queued slot that follows the head of its bucket. */
+const FOLLOWER = -2;
+
+/** Cache index of a time. */
+function hash(key: number): number {
+  return Math.imul(key | 0, 0x9e3779b1) >>> 22;
+}
 
 /** A FIFO priority queue of integer slot ids with numeric keys; a slot is queued at most once. */
 export class EventQueue {
-  // ---- per slot
-  /** Next slot in its bucket, or -1. */
-  #next: Int32Array;
-  /** Previous slot in its bucket, or -1. */
-  #prev: Int32Array;
-  /** The slot's bucket, or -1 when the slot is not queued. */
-  #bucketOf: Int32Array;
-  // ---- per bucket (at most one per queued slot, so the same capacity)
-  #bKey: Float64Array;
-  /** Creation order, to order buckets of equal time (rare: after a cache eviction). */
-  #bSeq: Float64Array;
-  #bHead: Int32Array;
-  #bTail: Int32Array;
-  /** Heap position of a live bucket. */
-  #bPos: Int32Array;
-  /** Free bucket ids (a stack). */
-  #bFree: Int32Array;
-  #bFreeTop = 0;
-  #bCount = 0;
-  #bNextSeq = 0;
-  // ---- the heap of buckets
-  /** Heap order → bucket. */
+  /** Heap order → the head slot of a bucket. */
   #heap: Int32Array;
-  /** Heap order → key, kept beside the bucket for locality while sifting. */
+  /** Heap order → key, kept beside the slot for locality while sifting. */
   #heapKey: Float64Array;
+  /** Slot → heap position (a bucket's head), `FOLLOWER`, or -1 when not queued. */
+  #pos: Int32Array;
+  /** Slot → key while queued. */
+  #key: Float64Array;
+  /** Slot → next slot of its bucket; a bucket is a circular list from its head. */
+  #next: Int32Array;
+  /** Slot → previous slot of its bucket (the head's is the bucket's tail). */
+  #prev: Int32Array;
+  /** Head slot → order among buckets of equal time (rare: after a cache eviction). */
+  #seq: Float64Array;
+  #nextSeq = 0;
   #heapLength = 0;
-  /** Time → newest live bucket of that time, direct-mapped; -1 when empty. */
+  /** Time → head of the newest bucket of that time, direct-mapped; -1 when empty. */
   readonly #cache = new Int32Array(CACHE).fill(-1);
   #length = 0;
 
   constructor(capacity = 1024) {
     const cap = Math.max(1, capacity);
+    // One spare entry past the last so the sift can read a missing right child.
+    this.#heap = new Int32Array(cap + 1);
+    this.#heapKey = new Float64Array(cap + 1);
+    this.#pos = new Int32Array(cap).fill(-1);
+    this.#key = new Float64Array(cap);
     this.#next = new Int32Array(cap);
     this.#prev = new Int32Array(cap);
-    this.#bucketOf = new Int32Array(cap).fill(-1);
-    this.#bKey = new Float64Array(cap);
-    this.#bSeq = new Float64Array(cap);
-    this.#bHead = new Int32Array(cap);
-    this.#bTail = new Int32Array(cap);
-    this.#bPos = new Int32Array(cap);
-    this.#bFree = new Int32Array(cap);
-    this.#heap = new Int32Array(cap);
-    this.#heapKey = new Float64Array(cap);
+    this.#seq = new Float64Array(cap);
   }
 
   /** Number of queued slots. */
@@ -89,32 +88,28 @@ export class EventQueue {
 
   /** Is `slot` queued? */
   has(slot: number): boolean {
-    return slot < this.#bucketOf.length && this.#bucketOf[slot] >= 0;
+    return slot < this.#pos.length && this.#pos[slot] !== -1;
   }
 
   /** Makes room for slot ids below `n`. */
   reserveSlots(n: number): void {
-    const old = this.#bucketOf.length;
+    const old = this.#pos.length;
     if (n <= old) return;
     let cap = old;
     while (cap < n) cap *= 2;
-    const grow = <A extends Int32Array | Float64Array>(a: A, fill: number): A => {
-      const b = new (a.constructor as new (n: number) => A)(cap);
+    const grow = <A extends Int32Array | Float64Array>(a: A, fill: number, spare = 0): A => {
+      const b = new (a.constructor as new (n: number) => A)(cap + spare);
       if (fill !== 0) b.fill(fill);
       b.set(a);
       return b;
     };
+    this.#heap = grow(this.#heap, 0, 1);
+    this.#heapKey = grow(this.#heapKey, 0, 1);
+    this.#pos = grow(this.#pos, -1);
+    this.#key = grow(this.#key, 0);
     this.#next = grow(this.#next, 0);
     this.#prev = grow(this.#prev, 0);
-    this.#bucketOf = grow(this.#bucketOf, -1);
-    this.#bKey = grow(this.#bKey, 0);
-    this.#bSeq = grow(this.#bSeq, 0);
-    this.#bHead = grow(this.#bHead, 0);
-    this.#bTail = grow(this.#bTail, 0);
-    this.#bPos = grow(this.#bPos, 0);
-    this.#bFree = grow(this.#bFree, 0);
-    this.#heap = grow(this.#heap, 0);
-    this.#heapKey = grow(this.#heapKey, 0);
+    this.#seq = grow(this.#seq, 0);
   }
 
   /**
@@ -122,144 +117,138 @@ export class EventQueue {
    * moves it there (to the back, even when the key is the same).
    */
   set(slot: number, key: number): void {
-    if (this.#bucketOf[slot] >= 0) this.#unlink(slot);
+    if (this.#pos[slot] !== -1) this.#detach(slot);
     else this.#length++;
-    const h = Math.imul(key | 0, 0x9e3779b1) >>> 22;
-    let b = this.#cache[h];
-    if (b < 0 || this.#bKey[b] !== key) {
-      b = this.#newBucket(key);
-      this.#cache[h] = b;
-      this.#bHead[b] = slot;
-      this.#prev[slot] = -1;
-    } else {
-      const tail = this.#bTail[b];
-      this.#next[tail] = slot;
-      this.#prev[slot] = tail;
+    this.#key[slot] = key;
+    const h = hash(key);
+    const head = this.#cache[h];
+    if (head >= 0 && this.#key[head] === key) {
+      // Append to the bucket: the head's prev is the tail.
+      const next = this.#next;
+      const prev = this.#prev;
+      const tail = prev[head];
+      next[tail] = slot;
+      prev[slot] = tail;
+      next[slot] = head;
+      prev[head] = slot;
+      this.#pos[slot] = FOLLOWER;
+      return;
     }
-    this.#next[slot] = -1;
-    this.#bTail[b] = slot;
-    this.#bucketOf[slot] = b;
+    this.#next[slot] = slot;
+    this.#prev[slot] = slot;
+    const seq = this.#nextSeq++;
+    this.#seq[slot] = seq;
+    this.#cache[h] = slot;
+    this.#up(this.#heapLength++, slot, key, seq);
   }
 
   /** Removes and returns the first slot (the queue must not be empty). */
   pop(): number {
-    const b = this.#heap[0];
-    const slot = this.#bHead[b];
-    const next = this.#next[slot];
-    this.#bucketOf[slot] = -1;
+    const top = this.#heap[0];
+    this.#detach(top);
     this.#length--;
-    if (next >= 0) {
-      this.#bHead[b] = next;
-      this.#prev[next] = -1;
-    } else {
-      this.#freeBucket(b);
-    }
-    return slot;
+    return top;
   }
 
   /** Removes `slot` if it is queued. */
   remove(slot: number): void {
-    if (!(this.#bucketOf[slot] >= 0)) return;
-    this.#unlink(slot);
+    if (!(slot < this.#pos.length && this.#pos[slot] !== -1)) return;
+    this.#detach(slot);
     this.#length--;
   }
 
-  /** Takes a queued slot out of its bucket (freeing the bucket if it empties). */
-  #unlink(slot: number): void {
-    const b = this.#bucketOf[slot];
-    const prev = this.#prev[slot];
-    const next = this.#next[slot];
-    this.#bucketOf[slot] = -1;
-    if (prev >= 0) this.#next[prev] = next;
-    else this.#bHead[b] = next;
-    if (next >= 0) this.#prev[next] = prev;
-    else this.#bTail[b] = prev;
-    if (prev < 0 && next < 0) this.#freeBucket(b);
-  }
-
-  #newBucket(key: number): number {
-    const b = this.#bFreeTop > 0 ? this.#bFree[--this.#bFreeTop] : this.#bCount++;
-    this.#bKey[b] = key;
-    const seq = this.#bNextSeq++;
-    this.#bSeq[b] = seq;
-    this.#up(this.#heapLength++, b, key, seq);
-    return b;
-  }
-
-  /** Removes an empty bucket from the heap and the cache. */
-  #freeBucket(b: number): void {
-    const key = this.#bKey[b];
-    const h = Math.imul(key | 0, 0x9e3779b1) >>> 22;
-    if (this.#cache[h] === b) this.#cache[h] = -1;
-    this.#bFree[this.#bFreeTop++] = b;
-    const at = this.#bPos[b];
+  /** Takes a queued slot out of its bucket; a head hands its place in the heap to its follower. */
+  #detach(slot: number): void {
+    const pos = this.#pos;
+    const at = pos[slot];
+    pos[slot] = -1;
+    const next = this.#next;
+    const prev = this.#prev;
+    const n = next[slot];
+    if (at === FOLLOWER) {
+      const p = prev[slot];
+      next[p] = n;
+      prev[n] = p;
+      return;
+    }
+    const h = hash(this.#key[slot]);
+    if (n !== slot) {
+      // The follower becomes the head, in the same heap place, with the bucket's order.
+      const p = prev[slot];
+      next[p] = n;
+      prev[n] = p;
+      this.#heap[at] = n;
+      pos[n] = at;
+      this.#seq[n] = this.#seq[slot];
+      if (this.#cache[h] === slot) this.#cache[h] = n;
+      return;
+    }
+    if (this.#cache[h] === slot) this.#cache[h] = -1;
     const last = --this.#heapLength;
     if (at === last) return;
-    const lb = this.#heap[last];
+    const ls = this.#heap[last];
     const lk = this.#heapKey[last];
-    const lq = this.#bSeq[lb];
+    const lq = this.#seq[ls];
     if (at > 0) {
-      const p = this.#heap[(at - 1) >> 1];
-      const pk = this.#heapKey[(at - 1) >> 1];
-      if (lk < pk || (lk === pk && lq < this.#bSeq[p])) {
-        this.#up(at, lb, lk, lq);
+      const parent = (at - 1) >> 1;
+      const pk = this.#heapKey[parent];
+      if (lk < pk || (lk === pk && lq < this.#seq[this.#heap[parent]])) {
+        this.#up(at, ls, lk, lq);
         return;
       }
     }
-    this.#down(at, lb, lk, lq);
+    this.#down(at, ls, lk, lq);
   }
 
-  /** Places bucket `b` (key, seq) at the hole `at`, moving it towards the root. */
-  #up(at: number, b: number, key: number, seq: number): void {
+  /** Places head `slot` (key, seq) at the hole `at`, moving it towards the root. */
+  #up(at: number, slot: number, key: number, seq: number): void {
     const heap = this.#heap;
     const keys = this.#heapKey;
-    const seqs = this.#bSeq;
-    const pos = this.#bPos;
+    const seqs = this.#seq;
+    const pos = this.#pos;
     while (at > 0) {
       const parent = (at - 1) >> 1;
       const pk = keys[parent];
-      const pb = heap[parent];
-      if (pk < key || (pk === key && seqs[pb] < seq)) break;
-      heap[at] = pb;
+      if (pk < key || (pk === key && seqs[heap[parent]] < seq)) break;
+      const ps = heap[parent];
+      heap[at] = ps;
       keys[at] = pk;
-      pos[pb] = at;
+      pos[ps] = at;
       at = parent;
     }
-    heap[at] = b;
+    heap[at] = slot;
     keys[at] = key;
-    pos[b] = at;
+    pos[slot] = at;
   }
 
-  /** Places bucket `b` (key, seq) at the hole `at`, moving it towards the leaves. */
-  #down(at: number, b: number, key: number, seq: number): void {
+  /** Places head `slot` (key, seq) at the hole `at`, moving it towards the leaves. */
+  #down(at: number, slot: number, key: number, seq: number): void {
     const heap = this.#heap;
     const keys = this.#heapKey;
-    const seqs = this.#bSeq;
-    const pos = this.#bPos;
+    const seqs = this.#seq;
+    const pos = this.#pos;
     const n = this.#heapLength;
     const half = n >> 1;
     while (at < half) {
-      let child = 2 * at + 1;
-      let cb = heap[child];
-      let ck = keys[child];
-      const right = child + 1;
-      if (right < n) {
-        const rk = keys[right];
-        const rb = heap[right];
-        if (rk < ck || (rk === ck && seqs[rb] < seqs[cb])) {
-          child = right;
-          cb = rb;
-          ck = rk;
-        }
-      }
-      if (ck > key || (ck === key && seqs[cb] > seq)) break;
-      heap[at] = cb;
+      const left = 2 * at + 1;
+      const right = left + 1;
+      const lk = keys[left];
+      const rk = keys[right];
+      // Branch-free choice of the smaller child (random keys defeat the branch predictor);
+      // keys[right] past the end is the spare entry and is masked by `right < n`.
+      let child = left + (+(right < n) & +(rk < lk));
+      // Equal times are ordered by bucket (rare: buckets of one time after a cache eviction).
+      if (rk === lk && right < n && seqs[heap[right]] < seqs[heap[left]]) child = right;
+      const ck = keys[child];
+      if (ck > key || (ck === key && seqs[heap[child]] > seq)) break;
+      const cs = heap[child];
+      heap[at] = cs;
       keys[at] = ck;
-      pos[cb] = at;
+      pos[cs] = at;
       at = child;
     }
-    heap[at] = b;
+    heap[at] = slot;
     keys[at] = key;
-    pos[b] = at;
+    pos[slot] = at;
   }
 }
