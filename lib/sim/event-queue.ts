@@ -88,7 +88,7 @@ export class EventQueue {
 
   /** Is `slot` queued? */
   has(slot: number): boolean {
-    return slot < this.#pos.length && this.#pos[slot] !== -1;
+    return slot >= 0 && slot < this.#pos.length && this.#pos[slot] !== -1;
   }
 
   /** Makes room for slot ids below `n`. */
@@ -152,7 +152,7 @@ export class EventQueue {
 
   /** Removes `slot` if it is queued. */
   remove(slot: number): void {
-    if (!(slot < this.#pos.length && this.#pos[slot] !== -1)) return;
+    if (!this.has(slot)) return;
     this.#detach(slot);
     this.#length--;
   }

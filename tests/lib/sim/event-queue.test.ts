@@ -103,3 +103,18 @@ describe('EventQueue.set', () => {
     });
   });
 });
+
+describe('EventQueue.remove', () => {
+  describe('having a slot id that was never queued or is out of range', () => {
+    it.each([-1, 7, 5000])('should leave the queue as it was for slot %i', (slot) => {
+      const q = new EventQueue(8);
+      q.set(1, 10);
+      q.set(2, 10);
+      q.set(3, 5);
+      q.remove(slot);
+      expect(q.has(slot)).toBe(false);
+      expect(q.length).toBe(3);
+      expect([q.pop(), q.pop(), q.pop()]).toEqual([3, 1, 2]);
+    });
+  });
+});
