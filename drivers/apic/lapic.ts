@@ -84,12 +84,20 @@ export class LocalApic {
     this.#base = base;
   }
 
-  /** Interrupt request register: 256 bits (a live view). Read it; set bits with {@link LocalApic.setIrr}. */
+  /**
+   * Interrupt request register: 256 bits (a live view). Read it; set bits with
+   * {@link LocalApic.setIrr} — a write through the view bypasses the request count the CPU's
+   * polls rely on.
+   */
   get irr(): Uint32Array {
     return this.#bank.subarray(this.#base, this.#base + 8);
   }
 
-  /** In-service register: 256 bits (a live view). */
+  /**
+   * In-service register: 256 bits (a live view). Read it; it changes through
+   * {@link LocalApic.acknowledge} and {@link LocalApic.eoi} — a write through the view bypasses
+   * the in-service count PPR relies on.
+   */
   get isr(): Uint32Array {
     return this.#bank.subarray(this.#base + 8, this.#base + 16);
   }
