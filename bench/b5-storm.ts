@@ -7,14 +7,14 @@
  *   handler → scheduler_ipi), reschedule IPIs to random peers (machine RNG), 200 000 IPIs:
  *   events and IPIs per host second against SIM.JS, and the machine's heap after the storm.
  */
-import { createMachine, Rng } from '../lib/index.js';
-import { baselineIpiLoop } from './baseline-engine.js';
+import { createMachine, type Machine, Rng } from '../lib/index.js';
+import { baselineIpiLoop, lcgPicker } from './baseline-engine.js';
 import { engineStorm } from './engine-storm.js';
 import { measureRuns, type BenchResult } from './harness.js';
 import { simjsStorm } from './simjs-storm.js';
 
-/** Runs the storm on a machine; returns { ipis, events, ms }. */
-export function machineStorm(arch: string, nrCpus: number, totalIpis: number): { ipis: number; events: number; ms: number } {
+/** A machine with the storm spawned on every CPU, not yet run. */
+function stormMachine(arch: string, nrCpus: number, totalIpis: number): Machine {
   const m = createMachine({ arch, nrCpus, seed: 7 });
   const rng = m.get<Rng>(Rng);
   const perCpu = Math.ceil(totalIpis / nrCpus);
@@ -28,6 +28,12 @@ export function machineStorm(arch: string, nrCpus: number, totalIpis: number): {
       }
     });
   }
+  return m;
+}
+
+/** Runs the storm on a machine; returns { ipis, events, ms }. */
+export function machineStorm(arch: string, nrCpus: number, totalIpis: number): { ipis: number; events: number; ms: number } {
+  const m = stormMachine(arch, nrCpus, totalIpis);
   const t0 = performance.now();
   const r = m.run();
   const ms = performance.now() - t0;
@@ -35,16 +41,6 @@ export function machineStorm(arch: string, nrCpus: number, totalIpis: number): {
   let ipis = 0;
   for (const v of m.sched.schedulerIpis) ipis += v;
   return { ipis, events: r.events, ms };
-}
-
-function lcgPicker(nrCpus: number): (cpu: number) => number {
-  let x = 12345;
-  return (cpu) => {
-    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
-    let t = x % (nrCpus - 1);
-    if (t >= cpu) t++;
-    return t;
-  };
 }
 
 /** Median run of `f` (which times itself), with the counts of that kind of run. */
@@ -61,19 +57,7 @@ function stormHeapBytes(arch: string, nrCpus: number, totalIpis: number): number
   if (gc === undefined) return null;
   gc();
   const before = process.memoryUsage().heapUsed;
-  const m = createMachine({ arch, nrCpus, seed: 7 });
-  const rng = m.get<Rng>(Rng);
-  const perCpu = Math.ceil(totalIpis / nrCpus);
-  for (let cpu = 0; cpu < nrCpus; cpu++) {
-    m.sim.spawn(cpu, function* storm() {
-      for (let i = 0; i < perCpu; i++) {
-        let target = rng.int(0, nrCpus - 2);
-        if (target >= cpu) target++;
-        m.sched.smpSendReschedule(target);
-        yield m.sim.delay(2_000);
-      }
-    });
-  }
+  const m = stormMachine(arch, nrCpus, totalIpis);
   m.run();
   gc();
   const bytes = process.memoryUsage().heapUsed - before;

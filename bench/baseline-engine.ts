@@ -68,3 +68,17 @@ export function baselineIpiLoop(nrCpus: number, totalIpis: number, pick: (cpu: n
   }
   return events;
 }
+
+/**
+ * The storm's peer picker (B5): a fixed linear congruential sequence, never the sender, so the
+ * bare loop, the engine row and SIM.JS get the same targets for the same order of sends.
+ */
+export function lcgPicker(nrCpus: number): (cpu: number) => number {
+  let x = 12345;
+  return (cpu) => {
+    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
+    let t = x % (nrCpus - 1);
+    if (t >= cpu) t++;
+    return t;
+  };
+}

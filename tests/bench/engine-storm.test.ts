@@ -1,17 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { baselineIpiLoop } from '../../bench/baseline-engine.js';
+import { baselineIpiLoop, lcgPicker as picker } from '../../bench/baseline-engine.js';
 import { engineStorm } from '../../bench/engine-storm.js';
-
-/** The benchmark's peer picker: a fixed LCG, never the sender. */
-function picker(nrCpus: number): (cpu: number) => number {
-  let x = 12345;
-  return (cpu) => {
-    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
-    let t = x % (nrCpus - 1);
-    if (t >= cpu) t++;
-    return t;
-  };
-}
 
 describe('engineStorm', () => {
   describe('having the same CPUs, IPI count and peer picker as the bare baseline loop', () => {
