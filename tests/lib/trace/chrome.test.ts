@@ -7,21 +7,11 @@ import {
   serializeChromeTrace,
   toChromeTrace,
   TraceBuffer,
-  type TraceRecord,
 } from '../../../lib/index.js';
 import { chromeTraceProblems } from '../../helpers/chrome-check.js';
 import { expectGolden } from '../../helpers/golden.js';
 import { traceFixture } from '../../helpers/trace-fixture.js';
-
-function rec(
-  seq: number,
-  ts: number,
-  cpu: number,
-  name: string,
-  fields: TraceRecord['fields'],
-): TraceRecord {
-  return { seq, ts, cpu, name, fields };
-}
+import { traceRecord as rec } from '../../helpers/trace-record.js';
 
 function parse(trace: ChromeTrace): ChromeTrace {
   return JSON.parse(serializeChromeTrace(trace)) as ChromeTrace;

@@ -4,18 +4,9 @@ import {
   classifySend,
   correlateIpis,
   IpiCorrelator,
-  type TraceRecord,
 } from '../../../lib/index.js';
+import { traceRecord as rec } from '../../helpers/trace-record.js';
 
-function rec(
-  seq: number,
-  ts: number,
-  cpu: number,
-  name: string,
-  fields: TraceRecord['fields'],
-): TraceRecord {
-  return { seq, ts, cpu, name, fields };
-}
 const CALLBACK = 'generic_smp_call_function_single_interrupt';
 
 describe('correlateIpis', () => {

@@ -1,16 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
-import { latencyStats, summarizeTrace, TraceStats, type TraceRecord } from '../../../lib/index.js';
+import { latencyStats, summarizeTrace, TraceStats } from '../../../lib/index.js';
 import { traceFixture } from '../../helpers/trace-fixture.js';
-
-function rec(
-  seq: number,
-  ts: number,
-  cpu: number,
-  name: string,
-  fields: TraceRecord['fields'],
-): TraceRecord {
-  return { seq, ts, cpu, name, fields };
-}
+import { traceRecord as rec } from '../../helpers/trace-record.js';
 
 describe('summarizeTrace', () => {
   it('should compute nearest-rank percentiles', () => {
