@@ -3,8 +3,8 @@
  *
  * Events are `(time, kind, a, b)` records kept in typed arrays and recycled through a free list,
  * so scheduling an event allocates nothing once the arrays have grown. Handlers are registered
- * once per kind. Events at the same nanosecond run in a deterministic order (same operations,
- * same order), not necessarily FIFO.
+ * once per kind. Events at the same nanosecond run in the order they were queued (FIFO; a
+ * re-armed timer counts as queued when it was re-armed).
  *
  * Besides one-shot events there are *timers*: slots owned for the machine's life that hold at
  * most one pending event and can be re-armed (moved to another time, given another kind) or
@@ -153,7 +153,7 @@ export class SimEngine implements Clock {
     rec[r + 1] = a;
     rec[r + 2] = b;
     rec[r + 3] = daemon;
-    this.#queue.set(slot, at);
+    this.#queue.insert(slot, at);
   }
 
   /** A registered kind, and a time that is an integer not before now. */
@@ -259,9 +259,9 @@ export class SimEngine implements Clock {
         // re-read after each handler because scheduling may grow (replace) them.
         while (events < maxEvents && (q.length > this.#daemons || daemonTurn)) {
           daemonTurn = false;
-          const at = q.peekKey() as number;
-          if (at > until) break;
-          const slot = q.pop();
+          const slot = q.popUntil(until);
+          if (slot < 0) break;
+          const at = q.lastKey;
           this.#now = at;
           const rec = this.#rec;
           const r = slot * REC;

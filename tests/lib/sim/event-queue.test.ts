@@ -1,11 +1,22 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { EventQueue } from '../../../lib/sim/event-queue.js';
+import { EventQueue, WHEEL_SPAN } from '../../../lib/sim/event-queue.js';
 
 type Op = { op: 'set'; slot: number; key: number } | { op: 'remove'; slot: number } | { op: 'pop' };
 
+/**
+ * Keys that land in the wheel, right at its edge, far beyond it (the heap) and on a few shared
+ * values of each, so equal keys meet in both parts and cross from the heap to the wheel.
+ */
+const keyArb: fc.Arbitrary<number> = fc.oneof(
+  fc.integer({ min: 0, max: 50 }),
+  fc.integer({ min: WHEEL_SPAN - 3, max: WHEEL_SPAN + 3 }),
+  fc.constantFrom(3 * WHEEL_SPAN, 3 * WHEEL_SPAN + 1, 7 * WHEEL_SPAN + 5),
+  fc.integer({ min: 0, max: 10 * WHEEL_SPAN }),
+);
+
 const opArb: fc.Arbitrary<Op> = fc.oneof(
-  fc.record({ op: fc.constant('set' as const), slot: fc.integer({ min: 0, max: 40 }), key: fc.integer({ min: 0, max: 50 }) }),
+  fc.record({ op: fc.constant('set' as const), slot: fc.integer({ min: 0, max: 40 }), key: keyArb }),
   fc.record({ op: fc.constant('remove' as const), slot: fc.integer({ min: 0, max: 40 }) }),
   fc.record({ op: fc.constant('pop' as const) }),
 );
@@ -54,6 +65,41 @@ describe('EventQueue', () => {
           }
           expect(heap.peekKey()).toBeUndefined();
         }),
+        { numRuns: 500 },
+      );
+    });
+  });
+
+  describe('having keys only ever at or after the last popped key (as the engine queues)', () => {
+    it('should pop them in key order, FIFO among equal keys, across the wheel and the heap', () => {
+      const stepArb = fc.array(
+        fc.record({ pops: fc.integer({ min: 0, max: 3 }), offset: fc.oneof(fc.integer({ min: 0, max: 40 }), fc.integer({ min: 0, max: 4 * WHEEL_SPAN })) }),
+        { maxLength: 400 },
+      );
+      fc.assert(
+        fc.property(stepArb, (steps) => {
+          const q = new EventQueue(4);
+          const model: [number, number, number][] = []; // [key, arrival, slot]
+          let arrival = 0;
+          let slot = 0;
+          let last = 0;
+          const popOne = (): void => {
+            model.sort((x, y) => x[0] - y[0] || x[1] - y[1]);
+            const [key, , s] = model.shift() as [number, number, number];
+            expect(q.peekKey()).toBe(key);
+            expect(q.pop()).toBe(s);
+            expect(q.lastKey).toBe(key);
+            last = key;
+          };
+          for (const step of steps) {
+            for (let i = 0; i < step.pops && model.length > 0; i++) popOne();
+            q.reserveSlots(slot + 1);
+            q.insert(slot, last + step.offset);
+            model.push([last + step.offset, arrival++, slot++]);
+          }
+          while (model.length > 0) popOne();
+          expect(q.length).toBe(0);
+        }),
         { numRuns: 300 },
       );
     });
@@ -73,11 +119,12 @@ describe('EventQueue', () => {
 
 describe('EventQueue.set', () => {
   describe('having many slots at the same key', () => {
-    it('should pop them in the order they were set, even past cache collisions', () => {
+    it('should pop them in the order they were set, with keys spread over the wheel and beyond it', () => {
       const q = new EventQueue(8);
       q.reserveSlots(5000);
-      // 2500 distinct keys fill the 1024-entry time cache past collisions; then slots alternate
-      // between two keys so buckets are evicted from the cache and made again.
+      // 2500 distinct keys, most beyond the wheel's span from the start (so they wait in the
+      // heap and move to the wheel as time advances); then slots alternate between a near key
+      // and far keys that the first 2500 share.
       for (let s = 0; s < 2500; s++) q.set(s, 10_000 + s);
       const order: number[] = [];
       for (let s = 2500; s < 5000; s++) q.set(s, s % 2 === 0 ? 5 : 10_000 + (s % 7) * 1024);
@@ -100,6 +147,67 @@ describe('EventQueue.set', () => {
       q.set(1, 10);
       expect([q.pop(), q.pop(), q.pop()]).toEqual([2, 3, 1]);
       expect(q.peekKey()).toBeUndefined();
+    });
+  });
+});
+
+describe('EventQueue.set', () => {
+  describe('having a key before the last popped one', () => {
+    it('should rewind: pop it first and keep the order of what was queued beyond the new window', () => {
+      const q = new EventQueue(8);
+      q.set(0, 2 * WHEEL_SPAN);
+      expect(q.pop()).toBe(0);
+      // Queued in the wheel relative to 2·SPAN: two at one key beyond the window of key 5.
+      q.set(1, 2 * WHEEL_SPAN + 10);
+      q.set(2, 2 * WHEEL_SPAN + 10);
+      q.set(3, 2 * WHEEL_SPAN + 1);
+      q.set(4, 5);
+      q.set(5, 2 * WHEEL_SPAN + 10);
+      expect([q.pop(), q.pop(), q.pop(), q.pop(), q.pop()]).toEqual([4, 3, 1, 2, 5]);
+      expect(q.length).toBe(0);
+    });
+  });
+
+  describe('having far-future slots at one key queued before and after that key enters the wheel', () => {
+    it('should pop the earlier ones first', () => {
+      const q = new EventQueue(8);
+      const far = 5 * WHEEL_SPAN;
+      q.set(0, 0);
+      q.set(1, far);
+      q.set(2, far);
+      q.set(3, far - WHEEL_SPAN + 1);
+      expect(q.pop()).toBe(0);
+      // Popping key far - SPAN + 1 brings `far` into the window: 1 and 2 move to the wheel, then 4
+      // is queued behind them.
+      expect(q.pop()).toBe(3);
+      q.set(4, far);
+      q.set(1, far); // moved to the back
+      expect([q.pop(), q.pop(), q.pop()]).toEqual([2, 4, 1]);
+    });
+  });
+});
+
+describe('EventQueue.popUntil', () => {
+  describe('having a first key after the limit', () => {
+    it('should return -1 and leave the queue as it was', () => {
+      const q = new EventQueue(8);
+      q.set(1, 100);
+      q.set(2, 3 * WHEEL_SPAN);
+      expect(q.popUntil(99)).toBe(-1);
+      expect(q.length).toBe(2);
+      expect(q.popUntil(100)).toBe(1);
+      expect(q.popUntil(3 * WHEEL_SPAN - 1)).toBe(-1);
+      expect(q.peekKey()).toBe(3 * WHEEL_SPAN);
+      expect(q.popUntil(3 * WHEEL_SPAN)).toBe(2);
+      expect(q.popUntil(Infinity)).toBe(-1);
+    });
+  });
+});
+
+describe('EventQueue.pop', () => {
+  describe('having nothing queued', () => {
+    it('should throw a clear error', () => {
+      expect(() => new EventQueue().pop()).toThrow(/empty/);
     });
   });
 });
