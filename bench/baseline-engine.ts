@@ -74,10 +74,13 @@ export function baselineIpiLoop(nrCpus: number, totalIpis: number, pick: (cpu: n
  * bare loop, the engine row and SIM.JS get the same targets for the same order of sends.
  */
 export function lcgPicker(nrCpus: number): (cpu: number) => number {
-  let x = 12345;
+  // The state lives in a typed array: a closure variable holding a uint32 above 2^30 is a heap
+  // number, so every draw allocated one, and that cost (a sixth of the engine row's time) was
+  // paid alike by the three engines B5 compares, pulling their ratios towards 1.
+  const x = new Int32Array([12345]);
   return (cpu) => {
-    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
-    let t = x % (nrCpus - 1);
+    x[0] = Math.imul(x[0], 1664525) + 1013904223;
+    let t = (x[0] >>> 0) % (nrCpus - 1);
     if (t >= cpu) t++;
     return t;
   };
