@@ -169,6 +169,8 @@ export class SimCpus {
   readonly #evDying: number;
   readonly #spawnQueue: TaskRecord[] = [];
   #taskSeq = 0;
+  /** The last {@link SimCpus.delay} handed out (NaN matches no `ns`). */
+  #lastDelay: { readonly kind: 'delay'; readonly ns: number } = Object.freeze({ kind: 'delay', ns: NaN });
   /** Interrupts a CPU had taken but not yet handled when it died (reported, not lost silently). */
   droppedOnDeath = 0;
   /** Hot-plug epoch: bumped by every {@link SimCpus.cpuDown}. */
@@ -384,13 +386,19 @@ export class SimCpus {
     this.#need('localIrqRestore').irqsEnabled = flags;
   }
 
-  /** What task code yields to spend `ns` (interruptible if interrupts are enabled). */
+  /**
+   * What task code yields to spend `ns` (interruptible if interrupts are enabled). The result is
+   * frozen, and a repeat of the last `ns` returns the same object: a loop that yields one delay
+   * allocates nothing per iteration.
+   */
   delay(ns: number): SimYield {
+    const last = this.#lastDelay;
+    if (ns === last.ns) return last;
     if (!Number.isSafeInteger(ns) || ns < 0) {
       checkInteger('SimCpus.delay', 'ns', ns);
       throw new RangeError(`SimCpus.delay: ns is ${ns}; expected a non-negative integer`);
     }
-    return { kind: 'delay', ns };
+    return (this.#lastDelay = Object.freeze({ kind: 'delay', ns }));
   }
 
   /** What task code yields to spin until `on` is satisfied; `site` names the caller. */

@@ -242,3 +242,35 @@ describe('SimCpus interrupt exit', () => {
 function m0(): ReturnType<typeof simMachine>['m'] {
   return simMachine(2).m;
 }
+
+describe('SimCpus.delay', () => {
+  describe('having the same ns asked for again', () => {
+    it('should hand back the same frozen descriptor, and a new one for another ns', () => {
+      const { m } = simMachine(2);
+      const a = m.sim.delay(2_000);
+      expect(m.sim.delay(2_000)).toBe(a);
+      expect(Object.isFrozen(a)).toBe(true);
+      expect(a).toEqual({ kind: 'delay', ns: 2_000 });
+      const b = m.sim.delay(300);
+      expect(b).not.toBe(a);
+      expect(b).toEqual({ kind: 'delay', ns: 300 });
+    });
+  });
+
+  describe('having a bad ns after a good one', () => {
+    it.each([NaN, -1, 1.5])('should throw for %p and keep handing out good descriptors', (ns) => {
+      const { m } = simMachine(2);
+      m.sim.delay(5);
+      expect(() => m.sim.delay(ns)).toThrow(/ns/);
+      expect(m.sim.delay(5)).toEqual({ kind: 'delay', ns: 5 });
+    });
+  });
+
+  describe('having two machines', () => {
+    it('should not share descriptors', () => {
+      const a = simMachine(2).m;
+      const b = simMachine(2).m;
+      expect(a.sim.delay(7)).not.toBe(b.sim.delay(7));
+    });
+  });
+});
