@@ -15,14 +15,21 @@
  *   Almost every event a simulated machine queues lands there: delays, interrupt latencies and
  *   handler costs are nanoseconds to microseconds ahead, and a machine-wide tick (every CPU's
  *   delay ending on one nanosecond) is one list, popped in order.
- * - Events further ahead (watchdogs, long delays) wait in a binary min-heap ordered by
- *   `(time, arrival)`. Whenever `cur` advances, the heap's events that the window now covers move
- *   to the wheel, in heap order. So no time is ever split between the two parts, and FIFO among
- *   equal times holds exactly: the heap keeps arrival order among its equal keys, and a time
- *   enters the wheel from the heap before anything can be queued at it in the wheel.
+ * - Events further ahead (watchdogs, long delays) wait in *buckets*: the events of one far time
+ *   form the same kind of FIFO list, whose head sits in a binary min-heap ordered by
+ *   `(time, bucket order)`; a direct-mapped cache (time → newest bucket of that time) lets a
+ *   later event of a pending far time join its bucket in O(1), so a machine-wide tick 20 µs
+ *   ahead costs one heap entry, not one per CPU. Whenever `cur` advances, the buckets that the
+ *   window now covers move to the wheel whole: a list is spliced behind its wheel slot in O(1)
+ *   (a time's second bucket, left by a cache eviction, is spliced behind the first).
+ * - So no time is ever split between the two parts, and FIFO among equal times holds exactly:
+ *   buckets of one time leave the heap in the order they were started, and a time enters the
+ *   wheel from the heap before anything can be queued at it in the wheel. Whether a listed slot
+ *   is in the wheel or in a far bucket follows from its key: the wheel holds exactly the keys in
+ *   `[cur, cur + SPAN)`.
  * - A key before `cur` (never from the engine, which queues nothing in the past) *rewinds* the
- *   window: the wheel's events beyond the new window move to the heap first. O(SPAN / 32 + n),
- *   for generality rather than speed.
+ *   window: the wheel's events beyond the new window move to the far buckets first.
+ *   O(SPAN / 32 + n), for generality rather than speed.
  *
  * Why not a package: flatqueue and tinyqueue have no update or remove and are not FIFO among
  * equal keys; the packages that have update (updatable-priority-queue, heap-js) keep one object
@@ -40,45 +47,56 @@ const MASK = WHEEL_SPAN - 1;
 const WORDS = WHEEL_SPAN >> 5;
 /** Summary words (32 bitmap words each). */
 const SUMMARY = WORDS >> 5;
-/** `#pos` of a slot queued in the wheel. */
-const IN_WHEEL = -2;
+/** `#pos` of a slot in a list that is not a far bucket's head: a wheel list, or a far follower. */
+const LISTED = -2;
+/** Far-bucket cache entries (time → newest bucket); a power of two. */
+const CACHE = 1024;
 
 /** Index of the lowest set bit of a non-zero 32-bit integer. */
 function ctz(x: number): number {
   return 31 - Math.clz32(x & -x);
 }
 
+/** Cache index of a far time. */
+function hash(key: number): number {
+  return Math.imul(key | 0, 0x9e3779b1) >>> 22;
+}
+
 /** A FIFO priority queue of integer slot ids with integer keys; a slot is queued at most once. */
 export class EventQueue {
-  /** Slot → heap position, `IN_WHEEL`, or -1 when not queued. */
+  /** Slot → heap position (a far bucket's head), `LISTED`, or -1 when not queued. */
   #pos: Int32Array;
   /** Slot → key while queued. */
   #key: Float64Array;
-  /** Slot → next slot of its wheel list (a circular list from the wheel slot's head). */
+  /** Slot → next slot of its list (circular, from the wheel slot's or the bucket's head). */
   #next: Int32Array;
-  /** Slot → previous slot of its wheel list (the head's is the list's tail). */
+  /** Slot → previous slot of its list (the head's is the list's tail). */
   #prev: Int32Array;
-  /** Slot → arrival order, for equal keys in the heap. */
+  /** Far head slot → bucket order, for buckets of equal time. */
   #seq: Float64Array;
   #nextSeq = 0;
+  #length = 0;
   /** Wheel slot (`time & MASK`) → head of that time's list, or -1. */
   readonly #wheel = new Int32Array(WHEEL_SPAN).fill(-1);
   /** Bit per wheel slot: occupied. */
   readonly #occ = new Uint32Array(WORDS);
   /** Bit per `#occ` word: non-zero. */
   readonly #sum = new Uint32Array(SUMMARY);
-  #wheelCount = 0;
+  /** Occupied wheel slots (lists, not events). */
+  #lists = 0;
   /** A lower bound of the wheel's keys; meaningless when it is empty. */
   #lo = 0;
   /** `#lo` is the wheel's least key (its list is not empty): no search needed. */
   #loExact = false;
   /** The last key popped: the wheel covers `[cur, cur + WHEEL_SPAN)`. */
   #cur = -Infinity;
-  /** Heap order → slot, for the far future. */
+  /** Heap order → head slot of a far bucket. */
   #heap: Int32Array;
   /** Heap order → key, beside the slot for locality while sifting. */
   #heapKey: Float64Array;
   #heapLength = 0;
+  /** Far time → head of the newest bucket of that time, direct-mapped; -1 when empty. */
+  readonly #cache = new Int32Array(CACHE).fill(-1);
 
   constructor(capacity = 1024) {
     const cap = Math.max(1, capacity);
@@ -93,12 +111,12 @@ export class EventQueue {
 
   /** Number of queued slots. */
   get length(): number {
-    return this.#wheelCount + this.#heapLength;
+    return this.#length;
   }
 
   /** Key of the first slot (undefined when empty). */
   peekKey(): number | undefined {
-    if (this.#wheelCount > 0) return this.#loExact ? this.#lo : this.#findMin();
+    if (this.#lists > 0) return this.#loExact ? this.#lo : this.#findMin();
     return this.#heapLength > 0 ? this.#heapKey[0] : undefined;
   }
 
@@ -141,13 +159,14 @@ export class EventQueue {
 
   /** {@link EventQueue.set} for a slot known not to be queued (a fresh event): no move check. */
   insert(slot: number, key: number): void {
+    this.#length++;
     this.#key[slot] = key;
     const d = key - this.#cur;
     if (d < WHEEL_SPAN) {
       if (d < 0) this.#rewind(key);
       this.#wheelInsert(slot, key);
     } else {
-      this.#heapInsert(slot, key);
+      this.#farInsert(slot, key);
     }
   }
 
@@ -156,7 +175,7 @@ export class EventQueue {
    * @throws Error when the queue is empty.
    */
   pop(): number {
-    if (this.#wheelCount + this.#heapLength === 0) throw new Error('EventQueue.pop: the queue is empty');
+    if (this.#length === 0) throw new Error('EventQueue.pop: the queue is empty');
     return this.popUntil(Infinity);
   }
 
@@ -170,7 +189,7 @@ export class EventQueue {
    * changes nothing: the engine's peek-and-pop in one call.
    */
   popUntil(limit: number): number {
-    if (this.#wheelCount === 0) {
+    if (this.#lists === 0) {
       if (this.#heapLength === 0 || this.#heapKey[0] > limit) return -1;
       this.#cur = this.#heapKey[0];
       this.#migrate();
@@ -181,15 +200,12 @@ export class EventQueue {
     const wheel = this.#wheel;
     const slot = wheel[idx];
     this.#pos[slot] = -1;
-    this.#wheelCount--;
-    // #unlink of a list's head, by hand: this is the engine's hottest path.
+    this.#length--;
+    // The wheel half of #detach, for a list's head, by hand: this is the engine's hottest path.
     const n = this.#next[slot];
     if (n === slot) {
       wheel[idx] = -1;
-      const w = idx >> 5;
-      const bits = this.#occ[w] & ~(1 << (idx & 31));
-      this.#occ[w] = bits;
-      if (bits === 0) this.#sum[w >> 5] &= ~(1 << (w & 31));
+      this.#clearBit(idx);
       this.#loExact = false;
     } else {
       const p = this.#prev[slot];
@@ -212,58 +228,87 @@ export class EventQueue {
   #detach(slot: number): void {
     const p = this.#pos[slot];
     this.#pos[slot] = -1;
-    if (p === IN_WHEEL) this.#unlink(slot, this.#key[slot] & MASK);
-    else this.#heapRemoveAt(p);
+    this.#length--;
+    const next = this.#next;
+    const prev = this.#prev;
+    const n = next[slot];
+    if (p === LISTED) {
+      const key = this.#key[slot];
+      if (key - this.#cur < WHEEL_SPAN) {
+        // In the wheel: maybe its slot's head, maybe alone there.
+        const idx = key & MASK;
+        if (n === slot) {
+          this.#wheel[idx] = -1;
+          this.#clearBit(idx);
+          if (idx === (this.#lo & MASK)) this.#loExact = false;
+          return;
+        }
+        if (this.#wheel[idx] === slot) this.#wheel[idx] = n;
+      }
+      // A far follower, or a wheel list that keeps others: unlink.
+      const pr = prev[slot];
+      next[pr] = n;
+      prev[n] = pr;
+      return;
+    }
+    // A far bucket's head, at heap position p.
+    const h = hash(this.#key[slot]);
+    if (n !== slot) {
+      // The follower becomes the head, in the same heap place, with the bucket's order.
+      const pr = prev[slot];
+      next[pr] = n;
+      prev[n] = pr;
+      this.#heap[p] = n;
+      this.#pos[n] = p;
+      this.#seq[n] = this.#seq[slot];
+      if (this.#cache[h] === slot) this.#cache[h] = n;
+      return;
+    }
+    if (this.#cache[h] === slot) this.#cache[h] = -1;
+    this.#heapRemoveAt(p);
   }
 
   // ------------------------------------------------------------------ the wheel
 
   #wheelInsert(slot: number, key: number): void {
+    this.#pos[slot] = LISTED;
     const idx = key & MASK;
-    const wheel = this.#wheel;
-    const head = wheel[idx];
+    const head = this.#wheel[idx];
     if (head < 0) {
-      wheel[idx] = slot;
       this.#next[slot] = slot;
       this.#prev[slot] = slot;
-      const w = idx >> 5;
-      if (this.#occ[w] === 0) this.#sum[w >> 5] |= 1 << (w & 31);
-      this.#occ[w] |= 1 << (idx & 31);
-    } else {
-      // Append: the head's prev is the tail.
-      const next = this.#next;
-      const prev = this.#prev;
-      const tail = prev[head];
-      next[tail] = slot;
-      prev[slot] = tail;
-      next[slot] = head;
-      prev[head] = slot;
+      this.#startList(idx, slot, key);
+      return;
     }
-    this.#pos[slot] = IN_WHEEL;
-    if (this.#wheelCount++ === 0 || key < this.#lo) {
+    // Append: the head's prev is the tail.
+    const next = this.#next;
+    const prev = this.#prev;
+    const tail = prev[head];
+    next[tail] = slot;
+    prev[slot] = tail;
+    next[slot] = head;
+    prev[head] = slot;
+  }
+
+  /** Makes the list headed by `head` (time `key`) the list of the empty wheel slot `idx`. */
+  #startList(idx: number, head: number, key: number): void {
+    this.#wheel[idx] = head;
+    const w = idx >> 5;
+    if (this.#occ[w] === 0) this.#sum[w >> 5] |= 1 << (w & 31);
+    this.#occ[w] |= 1 << (idx & 31);
+    if (this.#lists++ === 0 || key < this.#lo) {
       this.#lo = key;
       this.#loExact = true;
     }
   }
 
-  /** Takes `slot` out of the list of wheel slot `idx` (its `#pos` is cleared by the caller). */
-  #unlink(slot: number, idx: number): void {
-    this.#wheelCount--;
-    const n = this.#next[slot];
-    if (n === slot) {
-      this.#wheel[idx] = -1;
-      const w = idx >> 5;
-      const bits = this.#occ[w] & ~(1 << (idx & 31));
-      this.#occ[w] = bits;
-      if (bits === 0) this.#sum[w >> 5] &= ~(1 << (w & 31));
-      // The least time's list emptied: the next peek searches from it.
-      if (idx === (this.#lo & MASK)) this.#loExact = false;
-      return;
-    }
-    const p = this.#prev[slot];
-    this.#next[p] = n;
-    this.#prev[n] = p;
-    if (this.#wheel[idx] === slot) this.#wheel[idx] = n;
+  /** Marks wheel slot `idx` empty in the bitmaps. */
+  #clearBit(idx: number): void {
+    this.#lists--;
+    const w = idx >> 5;
+    const bits = this.#occ[w] & ~(1 << (idx & 31));
+    this.#occ[w] = bits;
+    if (bits === 0) this.#sum[w >> 5] &= ~(1 << (w & 31));
   }
 
   /**
@@ -313,50 +358,88 @@ export class EventQueue {
     return -1;
   }
 
-  /** Moves the heap's events that the window `[cur, cur + SPAN)` covers into the wheel. */
+  /** Moves the far buckets that the window `[cur, cur + SPAN)` covers into the wheel, whole. */
   #migrate(): void {
     const limit = this.#cur + WHEEL_SPAN;
+    const next = this.#next;
+    const prev = this.#prev;
     while (this.#heapLength > 0 && this.#heapKey[0] < limit) {
-      const slot = this.#heap[0];
+      const head = this.#heap[0];
+      const key = this.#key[head];
       this.#heapRemoveAt(0);
-      this.#wheelInsert(slot, this.#key[slot]);
+      const h = hash(key);
+      if (this.#cache[h] === head) this.#cache[h] = -1;
+      this.#pos[head] = LISTED;
+      const idx = key & MASK;
+      const first = this.#wheel[idx];
+      if (first < 0) {
+        this.#startList(idx, head, key);
+      } else {
+        // A second bucket of this time (after a cache eviction): splice it behind the first.
+        const tail = prev[first];
+        const bt = prev[head];
+        next[tail] = head;
+        prev[head] = tail;
+        next[bt] = first;
+        prev[first] = bt;
+      }
     }
   }
 
   /**
    * A key before `cur`: the window moves back to start at `key`; the wheel's events beyond the
-   * new window go to the heap (in list order, so FIFO holds among them).
+   * new window go to far buckets (in list order, so FIFO holds among them).
    */
   #rewind(key: number): void {
     this.#cur = key;
-    if (this.#wheelCount === 0) return;
+    if (this.#lists === 0) return;
     const limit = key + WHEEL_SPAN;
     for (let w = 0; w < WORDS; w++) {
       let bits = this.#occ[w];
       while (bits !== 0) {
-        const b = ctz(bits);
+        const idx = (w << 5) | ctz(bits);
         bits &= bits - 1;
-        const idx = (w << 5) | b;
         const head = this.#wheel[idx];
-        if (this.#key[head] < limit) continue;
-        // Detach the whole list in order, then queue each in the heap.
+        const k = this.#key[head];
+        if (k < limit) continue;
+        // The whole list leaves the wheel; each of its slots joins one far bucket, in order.
+        this.#wheel[idx] = -1;
+        this.#clearBit(idx);
         let s = head;
-        do {
+        const tail = this.#prev[head];
+        for (;;) {
           const n = this.#next[s];
-          this.#pos[s] = -1;
-          this.#unlink(s, idx);
-          this.#heapInsert(s, this.#key[s]);
+          this.#farInsert(s, k);
+          if (s === tail) break;
           s = n;
-        } while (this.#wheel[idx] >= 0);
+        }
       }
     }
+    this.#loExact = false;
   }
 
-  // ------------------------------------------------------------------ the heap
+  // ------------------------------------------------------------------ far buckets
 
-  #heapInsert(slot: number, key: number): void {
+  #farInsert(slot: number, key: number): void {
+    const h = hash(key);
+    const head = this.#cache[h];
+    if (head >= 0 && this.#pos[head] >= 0 && this.#key[head] === key) {
+      // Join the newest bucket of this time: the head's prev is the tail.
+      const next = this.#next;
+      const prev = this.#prev;
+      const tail = prev[head];
+      next[tail] = slot;
+      prev[slot] = tail;
+      next[slot] = head;
+      prev[head] = slot;
+      this.#pos[slot] = LISTED;
+      return;
+    }
+    this.#next[slot] = slot;
+    this.#prev[slot] = slot;
     const seq = this.#nextSeq++;
     this.#seq[slot] = seq;
+    this.#cache[h] = slot;
     this.#up(this.#heapLength++, slot, key, seq);
   }
 
@@ -377,7 +460,7 @@ export class EventQueue {
     this.#down(at, ls, lk, lq);
   }
 
-  /** Places `slot` (key, seq) at the hole `at`, moving it towards the root. */
+  /** Places head `slot` (key, seq) at the hole `at`, moving it towards the root. */
   #up(at: number, slot: number, key: number, seq: number): void {
     const heap = this.#heap;
     const keys = this.#heapKey;
@@ -398,7 +481,7 @@ export class EventQueue {
     pos[slot] = at;
   }
 
-  /** Places `slot` (key, seq) at the hole `at`, moving it towards the leaves. */
+  /** Places head `slot` (key, seq) at the hole `at`, moving it towards the leaves. */
   #down(at: number, slot: number, key: number, seq: number): void {
     const heap = this.#heap;
     const keys = this.#heapKey;
