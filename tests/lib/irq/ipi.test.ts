@@ -408,7 +408,7 @@ describe(Ipi.prototype.irqReserveIpi, () => {
 
     it('should never leak descriptors, reuse freed virqs first-fit and map every per-CPU virq to its CPU', () => {
       fc.assert(
-        fc.property(fc.array(opArb, { maxLength: 40 }), (ops) => {
+        fc.property(fc.array(opArb, { maxLength: 40, size: 'max' }), (ops) => {
           const nrIrqs = 40;
           const m = setup({ nrIrqs });
           const pc = createIpiDomain(m, { mode: 'percpu', hwirqBase: 1000 });
