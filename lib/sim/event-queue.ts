@@ -206,7 +206,10 @@ export class EventQueue {
     if (n === slot) {
       wheel[idx] = -1;
       this.#clearBit(idx);
-      this.#loExact = false;
+      // Find the next least time now rather than at the next peek: the search then overlaps
+      // the handler's work instead of standing between the next pop and its event record.
+      if (this.#lists > 0) this.#findMin();
+      else this.#loExact = false;
     } else {
       const p = this.#prev[slot];
       this.#next[p] = n;
