@@ -96,4 +96,9 @@ async function main(): Promise<void> {
   for (const r of rows) process.stdout.write(`${line(r)}\n`);
 }
 
-await main();
+try {
+  await main();
+} catch (error) {
+  process.stderr.write(`bench: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exitCode = 2;
+}
