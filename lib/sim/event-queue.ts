@@ -4,14 +4,17 @@
  * removed in place — the operation a CPU's timeline event needs when an interrupt preempts its
  * delay.
  *
- * Layout: a *timing wheel* for the near future and a binary heap for the rest, all in typed
- * arrays, nothing allocated per event (the same split Linux's timer wheel makes between near and
- * far expiries, kernel/time/timer.c, with one nanosecond per wheel slot and no cascading levels).
+ * Layout: a *timing wheel* for the near future and heap-ordered buckets for the rest, all in
+ * typed arrays, nothing allocated per event (the same split Linux's timer wheel makes between
+ * near and far expiries, kernel/time/timer.c, with one nanosecond per wheel slot and no
+ * cascading levels).
  * - The wheel has {@link WHEEL_SPAN} slots, one per nanosecond of the window
  *   `[cur, cur + WHEEL_SPAN)`, where `cur` is the key last popped. The events of one time form a
  *   circular doubly linked list in arrival order behind the wheel slot of `time mod SPAN`; a
  *   two-level bitmap (one bit per wheel slot, one summary bit per bitmap word) finds the next
- *   occupied slot with a few `Math.clz32`s. Queueing, popping, moving and removing are O(1).
+ *   occupied slot with a few `Math.clz32`s, as soon as a pop empties a slot (so the search
+ *   overlaps the popped event's handler instead of delaying the next pop). Queueing, popping,
+ *   moving and removing are O(1).
  *   Almost every event a simulated machine queues lands there: delays, interrupt latencies and
  *   handler costs are nanoseconds to microseconds ahead, and a machine-wide tick (every CPU's
  *   delay ending on one nanosecond) is one list, popped in order.
@@ -19,7 +22,8 @@
  *   form the same kind of FIFO list, whose head sits in a binary min-heap ordered by
  *   `(time, bucket order)`; a direct-mapped cache (time → newest bucket of that time) lets a
  *   later event of a pending far time join its bucket in O(1), so a machine-wide tick 20 µs
- *   ahead costs one heap entry, not one per CPU. Whenever `cur` advances, the buckets that the
+ *   ahead costs one heap entry, not one per CPU (joining or leaving a bucket is O(1), starting
+ *   or ending one O(log buckets)). Whenever `cur` advances, the buckets that the
  *   window now covers move to the wheel whole: a list is spliced behind its wheel slot in O(1)
  *   (a time's second bucket, left by a cache eviction, is spliced behind the first).
  * - So no time is ever split between the two parts, and FIFO among equal times holds exactly:
