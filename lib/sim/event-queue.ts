@@ -287,7 +287,11 @@ export class EventQueue {
       this.#startList(idx, slot, key);
       return;
     }
-    // Append: the head's prev is the tail.
+    this.#append(head, slot);
+  }
+
+  /** Puts `slot` at the back of the circular list headed by `head` (the head's prev is the tail). */
+  #append(head: number, slot: number): void {
     const next = this.#next;
     const prev = this.#prev;
     const tail = prev[head];
@@ -431,14 +435,8 @@ export class EventQueue {
     const h = hash(key);
     const head = this.#cache[h];
     if (head >= 0 && this.#pos[head] >= 0 && this.#key[head] === key) {
-      // Join the newest bucket of this time: the head's prev is the tail.
-      const next = this.#next;
-      const prev = this.#prev;
-      const tail = prev[head];
-      next[tail] = slot;
-      prev[slot] = tail;
-      next[slot] = head;
-      prev[head] = slot;
+      // Join the newest bucket of this time.
+      this.#append(head, slot);
       this.#pos[slot] = LISTED;
       return;
     }

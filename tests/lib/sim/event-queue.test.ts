@@ -21,6 +21,15 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ op: fc.constant('pop' as const) }),
 );
 
+/** An empty queue with room for `slots` slots that has popped an event at time 0 (so its wheel covers [0, SPAN)). */
+function queueAtTimeZero(slots: number): EventQueue {
+  const q = new EventQueue(8);
+  q.reserveSlots(slots);
+  q.set(0, 0);
+  expect(q.pop()).toBe(0);
+  return q;
+}
+
 describe('EventQueue', () => {
   describe('having any sequence of set, remove and pop', () => {
     it('should behave like a map of slot to key that pops the earliest-set slot of the least key', () => {
@@ -199,10 +208,8 @@ describe('EventQueue.set', () => {
 describe('EventQueue.remove', () => {
   describe('having far-future slots sharing a time (one bucket)', () => {
     it('should take out a follower, or the head with its followers moving up, and keep the rest in order', () => {
-      const q = new EventQueue(8);
+      const q = queueAtTimeZero(8);
       const far = 3 * WHEEL_SPAN;
-      q.set(0, 0);
-      expect(q.pop()).toBe(0);
       for (const s of [1, 2, 3, 4]) q.set(s, far);
       q.remove(3); // a follower
       q.remove(1); // the head: 2 takes its place
@@ -215,10 +222,7 @@ describe('EventQueue.remove', () => {
 
   describe('having two far buckets of one time (the cache entry taken by another time between them)', () => {
     it('should pop the first bucket before the second even after the first loses its head', () => {
-      const q = new EventQueue(8);
-      q.reserveSlots(3000);
-      q.set(0, 0);
-      expect(q.pop()).toBe(0);
+      const q = queueAtTimeZero(3000);
       const far = 2 * WHEEL_SPAN;
       q.set(1, far);
       q.set(2, far);
@@ -237,10 +241,7 @@ describe('EventQueue.remove', () => {
 describe('EventQueue.set', () => {
   describe('having many far buckets of one time (each started after the cache lost the last)', () => {
     it('should pop that time in arrival order across all its buckets', () => {
-      const q = new EventQueue(8);
-      q.reserveSlots(60_000);
-      q.set(0, 0);
-      expect(q.pop()).toBe(0);
+      const q = queueAtTimeZero(60_000);
       const far = 2 * WHEEL_SPAN;
       const atFar: number[] = [];
       let slot = 1;
