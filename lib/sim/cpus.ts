@@ -170,7 +170,7 @@ export class SimCpus {
   readonly #spawnQueue: TaskRecord[] = [];
   #taskSeq = 0;
   /** The last {@link SimCpus.delay} handed out (NaN matches no `ns`). */
-  #lastDelay: { readonly kind: 'delay'; readonly ns: number } = Object.freeze({ kind: 'delay', ns: NaN });
+  #lastDelay: Extract<SimYield, { kind: 'delay' }> = Object.freeze({ kind: 'delay', ns: NaN });
   /** Interrupts a CPU had taken but not yet handled when it died (reported, not lost silently). */
   droppedOnDeath = 0;
   /** Hot-plug epoch: bumped by every {@link SimCpus.cpuDown}. */

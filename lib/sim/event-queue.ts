@@ -236,9 +236,7 @@ export class EventQueue {
     const p = this.#pos[slot];
     this.#pos[slot] = -1;
     this.#length--;
-    const next = this.#next;
-    const prev = this.#prev;
-    const n = next[slot];
+    const n = this.#next[slot];
     if (p === LISTED) {
       const key = this.#key[slot];
       if (key - this.#cur < WHEEL_SPAN) {
@@ -252,19 +250,15 @@ export class EventQueue {
         }
         if (this.#wheel[idx] === slot) this.#wheel[idx] = n;
       }
-      // A far follower, or a wheel list that keeps others: unlink.
-      const pr = prev[slot];
-      next[pr] = n;
-      prev[n] = pr;
+      // A far follower, or a wheel list that keeps others.
+      this.#unlink(slot, n);
       return;
     }
     // A far bucket's head, at heap position p.
     const h = hash(this.#key[slot]);
     if (n !== slot) {
       // The follower becomes the head, in the same heap place, with the bucket's order.
-      const pr = prev[slot];
-      next[pr] = n;
-      prev[n] = pr;
+      this.#unlink(slot, n);
       this.#heap[p] = n;
       this.#pos[n] = p;
       this.#seq[n] = this.#seq[slot];
@@ -288,6 +282,13 @@ export class EventQueue {
       return;
     }
     this.#append(head, slot);
+  }
+
+  /** Takes `slot` out of its circular list, `n` being its next (the list keeps other slots). */
+  #unlink(slot: number, n: number): void {
+    const pr = this.#prev[slot];
+    this.#next[pr] = n;
+    this.#prev[n] = pr;
   }
 
   /** Puts `slot` at the back of the circular list headed by `head` (the head's prev is the tail). */
