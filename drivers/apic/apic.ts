@@ -253,17 +253,15 @@ export class Apic implements InterruptController {
     if (x2) l.icrHigh = dest >>> 0;
     else dest = GET_XAPIC_DEST_FIELD(l.icrHigh);
     l.icrWrites++;
-    if (this.#tracer.enabled) {
-      this.#tracer.emit(
-        'apic_icr_write',
-        this.#cpus.current?.cpu ?? -1,
-        { apicid: l.apicId, icr: l.icrLow, dest },
-        now,
-      );
-    }
+    if (this.#tracer.enabled) this.#traceIcrWrite(l, dest, now);
     const n = this.#bus.send(l, l.icrLow, dest, depart);
     this.#cpus.charge(n * t.perDestNs);
     if (!x2) l.busyUntil = depart + t.icrBusyNs;
+  }
+
+  /** The `apic_icr_write` event (out of line: the send path stays small enough to inline). */
+  #traceIcrWrite(l: LocalApic, dest: number, now: number): void {
+    this.#tracer.emit('apic_icr_write', this.#cpus.current?.cpu ?? -1, { apicid: l.apicId, icr: l.icrLow, dest }, now);
   }
 
   /**
@@ -272,26 +270,36 @@ export class Apic implements InterruptController {
    * counts in the `RTR` row (Linux counts only the timeout variant's; see docs/linux-mapping.md).
    */
   #waitIcrIdle(l: LocalApic, timeout: boolean): void {
+    if (timeout) {
+      this.#waitIcrIdleTimeout(l);
+      return;
+    }
+    const r = this.timing.xapicIcrReadNs;
+    const first = this.#cpus.localNow() + r;
+    const retries = first >= l.busyUntil ? 0 : Math.ceil((l.busyUntil - first) / r);
+    this.#cpus.charge((retries + 1) * r);
+    if (retries > 0) this.#countRetries(l, retries);
+  }
+
+  /** `apic_mem_wait_icr_idle_timeout()` on `l`: up to 1000 polls 100 µs apart. */
+  #waitIcrIdleTimeout(l: LocalApic): void {
     const r = this.timing.xapicIcrReadNs;
     const t0 = this.#cpus.localNow();
+    let t = t0;
     let retries: number;
-    if (!timeout) {
-      const first = t0 + r;
-      retries = first >= l.busyUntil ? 0 : Math.ceil((l.busyUntil - first) / r);
-      this.#cpus.charge((retries + 1) * r);
-    } else {
-      let t = t0;
-      for (retries = 0; retries < ICR_TIMEOUT_POLLS; retries++) {
-        t += r;
-        if (t >= l.busyUntil) break;
-        t += ICR_TIMEOUT_POLL_NS;
-      }
-      this.#cpus.charge(t - t0);
+    for (retries = 0; retries < ICR_TIMEOUT_POLLS; retries++) {
+      t += r;
+      if (t >= l.busyUntil) break;
+      t += ICR_TIMEOUT_POLL_NS;
     }
-    if (retries > 0) {
-      const row = this.#stats.get('RTR');
-      if (row !== undefined) row.counts[l.cpu] += retries;
-    }
+    this.#cpus.charge(t - t0);
+    if (retries > 0) this.#countRetries(l, retries);
+  }
+
+  /** Busy polls of the ICR go to the `RTR` row. */
+  #countRetries(l: LocalApic, retries: number): void {
+    const row = this.#stats.get('RTR');
+    if (row !== undefined) row.counts[l.cpu] += retries;
   }
 
   // ------------------------------------------------------------------ InterruptController

@@ -135,10 +135,7 @@ export class ApicBus {
         code = APIC_DM_STARTUP | vector;
         break;
       default:
-        this.#printk.prWarn(
-          PR,
-          `delivery mode ${DM_NAMES[dm >>> 8]} is not modelled; message from APIC ${src.apicId} dropped`,
-        );
+        this.#unmodelled(src, dm);
         return 0;
     }
     let n = this.#collect(src, icr, dest);
@@ -148,18 +145,28 @@ export class ApicBus {
     if (n === 1) {
       this.#engine.schedule(depart + t.perDestNs + t.deliveryNs, this.#evAccept, this.#dest[0], code);
     } else if (n > 1) {
-      const index = this.#freeCursors.pop() ?? this.#newCursor();
-      const c = this.#cursors[index];
-      const spent = c.dest;
-      c.dest = this.#dest;
-      this.#dest = spent;
-      c.n = n;
-      c.k = 0;
-      c.depart = depart;
-      c.code = code;
-      this.#engine.arm(c.timer, depart + t.perDestNs + t.deliveryNs, this.#evCursor, index, 0);
+      this.#startCursor(n, depart, code);
     }
     return n;
+  }
+
+  /** A message to `n` > 1 APICs: a cursor takes over the destinations and fires for each in turn. */
+  #startCursor(n: number, depart: number, code: number): void {
+    const t = this.#timing;
+    const index = this.#freeCursors.pop() ?? this.#newCursor();
+    const c = this.#cursors[index];
+    const spent = c.dest;
+    c.dest = this.#dest;
+    this.#dest = spent;
+    c.n = n;
+    c.k = 0;
+    c.depart = depart;
+    c.code = code;
+    this.#engine.arm(c.timer, depart + t.perDestNs + t.deliveryNs, this.#evCursor, index, 0);
+  }
+
+  #unmodelled(src: LocalApic, dm: number): void {
+    this.#printk.prWarn(PR, `delivery mode ${DM_NAMES[dm >>> 8]} is not modelled; message from APIC ${src.apicId} dropped`);
   }
 
   #newCursor(): number {
@@ -218,7 +225,15 @@ export class ApicBus {
       if (cpu >= 0) out[n++] = cpu;
       return n;
     }
-    if (x2) {
+    return this.#collectLogical(dest);
+  }
+
+  /** Fills the destination scratch for logical destination `dest`; returns how many there are. */
+  #collectLogical(dest: number): number {
+    const out = this.#dest;
+    const all = this.#lapics;
+    let n = 0;
+    if (this.#x2apic) {
       // x2APIC IDs fix the logical IDs, so a cluster's members are found by ID, in ID order.
       const base = (dest >>> 16) << 4;
       for (let bits = dest & 0xffff; bits !== 0; bits &= bits - 1) {
@@ -250,14 +265,11 @@ export class ApicBus {
     }
     if (accepted) l.received++;
     else l.coalesced++;
-    if (this.#tracer.enabled) {
-      this.#tracer.emit('apic_accept_irq', cpu, {
-        apicid: l.apicId,
-        dm: dm >>> 8,
-        vec: vector,
-        coalesced: !accepted,
-      });
-    }
+    if (this.#tracer.enabled) this.#traceAccept(l, dm, vector, accepted);
     if (accepted && (dm === APIC_DM_FIXED || dm === APIC_DM_NMI)) this.#cpus.kick(cpu);
+  }
+
+  #traceAccept(l: LocalApic, dm: number, vector: number, accepted: boolean): void {
+    this.#tracer.emit('apic_accept_irq', l.cpu, { apicid: l.apicId, dm: dm >>> 8, vec: vector, coalesced: !accepted });
   }
 }

@@ -265,28 +265,36 @@ export class Ipi {
         return -Errno.EINVAL;
       }
     }
-    if (cpu < 0 || cpu >= this.#nrCpuIds) {
-      // The fast path does not verify; the kernel would index past its per-CPU data.
-      throw new RangeError(`__ipiSendSingle: cpu is ${cpu}; expected a CPU number in [0, ${this.#nrCpuIds}). Nothing was sent.`);
-    }
-    if (chip?.ipiSendSingle === undefined) {
-      if (chip?.ipiSendMask === undefined) throw this.#oops('__ipiSendSingle', desc, 'a chip with no IPI hook');
-      const one = this.#oneCpu;
-      one.clearAll().setCpu(cpu);
-      this.#chipMask('__ipi_send_single', chip, data, one);
-      return 0;
-    }
+    if (cpu < 0 || cpu >= this.#nrCpuIds) this.#badCpu(cpu);
+    if (chip?.ipiSendSingle === undefined) return this.#sendSingleByMask(desc, chip, cpu);
     const domain = this.#levelDomain('__ipiSendSingle', data);
-    if (irqDomainIsIpiPerCpu(domain) && cpu !== data.common.ipiOffset) {
-      // Use the per-CPU virq's data for that CPU.
-      const percpu = this.#descs.lookup(data.irq + cpu - data.common.ipiOffset)?.irqData;
-      if (percpu === undefined) {
-        throw this.#oops('__ipiSendSingle', desc, `the per-CPU data of CPU ${cpu} (destroyed?)`);
-      }
-      data = percpu;
-    }
+    if (irqDomainIsIpiPerCpu(domain) && cpu !== data.common.ipiOffset) data = this.#percpuData(desc, cpu);
     this.#chipSingle('__ipi_send_single', chip, data, cpu);
     return 0;
+  }
+
+  /** The fast path does not verify; the kernel would index past its per-CPU data. */
+  #badCpu(cpu: number): never {
+    throw new RangeError(`__ipiSendSingle: cpu is ${cpu}; expected a CPU number in [0, ${this.#nrCpuIds}). Nothing was sent.`);
+  }
+
+  /** `__ipi_send_single()` on a chip with only the mask hook: a one-CPU mask. */
+  #sendSingleByMask(desc: IrqDesc, chip: IrqChip | null, cpu: number): number {
+    if (chip?.ipiSendMask === undefined) throw this.#oops('__ipiSendSingle', desc, 'a chip with no IPI hook');
+    const one = this.#oneCpu;
+    one.clearAll().setCpu(cpu);
+    this.#chipMask('__ipi_send_single', chip, desc.irqData, one);
+    return 0;
+  }
+
+  /** The per-CPU virq's data for `cpu` on a per-CPU IPI domain (`desc` is the base). */
+  #percpuData(desc: IrqDesc, cpu: number): IrqData {
+    const data = desc.irqData;
+    const percpu = this.#descs.lookup(data.irq + cpu - data.common.ipiOffset)?.irqData;
+    if (percpu === undefined) {
+      throw this.#oops('__ipiSendSingle', desc, `the per-CPU data of CPU ${cpu} (destroyed?)`);
+    }
+    return percpu;
   }
 
   /**

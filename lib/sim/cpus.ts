@@ -148,6 +148,15 @@ export interface CpuHooks {
   dying?(cpu: number): void;
 }
 
+/**
+ * Throws the error a bad time span gets: TypeError for a non-integer, else RangeError. Kept out
+ * of the hot methods that check spans so that they stay small enough to inline.
+ */
+function badNs(fn: string, ns: number): never {
+  checkInteger(fn, 'ns', ns);
+  throw new RangeError(`${fn}: ns is ${ns}; expected a non-negative integer`);
+}
+
 /** The simulated CPU cores of one machine. */
 @injectable()
 export class SimCpus {
@@ -346,10 +355,7 @@ export class SimCpus {
 
   /** Spends `ns` of the current CPU's time in straight-line code (no-op outside simulated code). */
   charge(ns: number): void {
-    if (!Number.isSafeInteger(ns) || ns < 0) {
-      checkInteger('SimCpus.charge', 'ns', ns);
-      throw new RangeError(`SimCpus.charge: ns is ${ns}; expected a non-negative integer`);
-    }
+    if (!Number.isSafeInteger(ns) || ns < 0) badNs('SimCpus.charge', ns);
     const c = this.#current;
     if (c !== null) c.charge += ns;
   }
@@ -394,10 +400,7 @@ export class SimCpus {
   delay(ns: number): SimYield {
     const last = this.#lastDelay;
     if (ns === last.ns) return last;
-    if (!Number.isSafeInteger(ns) || ns < 0) {
-      checkInteger('SimCpus.delay', 'ns', ns);
-      throw new RangeError(`SimCpus.delay: ns is ${ns}; expected a non-negative integer`);
-    }
+    if (!Number.isSafeInteger(ns) || ns < 0) badNs('SimCpus.delay', ns);
     return (this.#lastDelay = Object.freeze({ kind: 'delay', ns }));
   }
 
@@ -565,12 +568,7 @@ export class SimCpus {
 
   #onHandle(c: SimCpu, handle: number): void {
     if (!c.alive) {
-      // The CPU died between taking the interrupt and running its handler; its dying callbacks
-      // already flushed what the interrupt was for. Say so rather than lose it silently.
-      c.hardirq = 0;
-      c.irqsEnabled = c.savedIrqs;
-      this.droppedOnDeath++;
-      this.#printk.prWarn('smpboot: ', `CPU${c.cpu} died before handling interrupt ${handle}; dropped`);
+      this.#dropOnDeath(c, handle);
       return;
     }
     this.#current = c;
@@ -589,6 +587,17 @@ export class SimCpus {
     c.charge = 0;
     this.#finishHandler(c, exitAt);
     if (failed !== null) throw failed.error;
+  }
+
+  /**
+   * The CPU died between taking the interrupt and running its handler; its dying callbacks
+   * already flushed what the interrupt was for. Say so rather than lose it silently.
+   */
+  #dropOnDeath(c: SimCpu, handle: number): void {
+    c.hardirq = 0;
+    c.irqsEnabled = c.savedIrqs;
+    this.droppedOnDeath++;
+    this.#printk.prWarn('smpboot: ', `CPU${c.cpu} died before handling interrupt ${handle}; dropped`);
   }
 
   /**
