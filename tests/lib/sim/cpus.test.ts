@@ -274,3 +274,71 @@ describe('SimCpus.delay', () => {
     });
   });
 });
+
+describe('SimCpus.spawn', () => {
+  describe('having many tasks from distinct generator closures', () => {
+    it('should resume each one where it yielded and collect every result', () => {
+      const { m } = simMachine(4);
+      const tasks = [];
+      for (let i = 0; i < 40; i++) {
+        const k = i;
+        tasks.push(
+          m.sim.spawn(k % 4, function* () {
+            let sum = 0;
+            for (let j = 0; j < 3; j++) {
+              yield m.sim.delay(10 + k);
+              sum += j;
+            }
+            return k * 100 + sum;
+          }),
+        );
+      }
+      m.run();
+      expect(tasks.map((t) => t.result)).toEqual(tasks.map((_, k) => k * 100 + 3));
+    });
+  });
+
+  describe('having a task body that returns a hand-written iterator, not a generator', () => {
+    it('should resume it through its own next method', () => {
+      const { m } = simMachine(2);
+      let calls = 0;
+      const task = m.sim.spawn(1, () => {
+        const it = {
+          next(): IteratorResult<ReturnType<typeof m.sim.delay>, string> {
+            calls++;
+            return calls <= 2 ? { done: false, value: m.sim.delay(50) } : { done: true, value: `after ${m.sim.localNow()}` };
+          },
+          return: () => ({ done: true as const, value: '' }),
+          throw: () => ({ done: true as const, value: '' }),
+          [Symbol.iterator]() {
+            return this;
+          },
+        };
+        return it as unknown as Generator<ReturnType<typeof m.sim.delay>, string, undefined>;
+      });
+      m.run();
+      expect(calls).toBe(3);
+      expect(task.result).toBe('after 100');
+    });
+  });
+
+  describe('having a generator whose prototype overrides next', () => {
+    it('should call the override, as gen.next() would', () => {
+      const { m } = simMachine(2);
+      function* body(): Generator<ReturnType<typeof m.sim.delay>, number, undefined> {
+        yield m.sim.delay(5);
+        return 1;
+      }
+      const builtin = Object.getPrototypeOf(body.prototype as object) as { next: (this: unknown) => unknown };
+      let overridden = 0;
+      (body.prototype as { next: unknown }).next = function (this: unknown) {
+        overridden++;
+        return builtin.next.call(this);
+      };
+      const task = m.sim.spawn(0, body);
+      m.run();
+      expect(overridden).toBe(2);
+      expect(task.result).toBe(1);
+    });
+  });
+});
