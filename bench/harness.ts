@@ -39,11 +39,19 @@ export async function measureWithSpread(
 }
 
 /**
+ * Warm-up runs before a self-timed figure is sampled, as JMH's default of five. Every run builds
+ * a fresh machine, whose closures first deoptimize code specialised to the previous machine's;
+ * on this class of host the large machines need about five runs to reach steady state, and one
+ * warm-up run left the median of B1 and B2 at 8192 CPUs in that ramp (B2: 3.5–8 ms instead of 2).
+ */
+export const WARMUP_RUNS = 5;
+
+/**
  * Median and median absolute deviation, in ms, of a run that times itself (`run` returns the
  * ms of its measured part, so that building a machine is not counted): tinybench drives the
  * iterations and the warm-up and aggregates the reported durations (`overriddenDuration`).
  */
-export async function measureRuns(run: () => number, iterations: number, warmupIterations = 1): Promise<{ median: number; mad: number }> {
+export async function measureRuns(run: () => number, iterations: number, warmupIterations = WARMUP_RUNS): Promise<{ median: number; mad: number }> {
   const bench = new Bench({ time: 0, iterations, warmupTime: 0, warmupIterations });
   bench.add('run', () => ({ overriddenDuration: run() }));
   await bench.run();
