@@ -42,7 +42,7 @@ export async function measureWithSpread(
  * Warm-up runs before a self-timed figure is sampled, as JMH's default of five. Every run builds
  * a fresh machine, whose closures first deoptimize code specialised to the previous machine's;
  * on this class of host the large machines need about five runs to reach steady state, and one
- * warm-up run left the median of B1 and B2 at 8192 CPUs in that ramp (B2: 3.5–8 ms instead of 2).
+ * warm-up run left the median of B1 and B2 at 8192 CPUs in that ramp (B2: 3–5 ms instead of 2).
  */
 export const WARMUP_RUNS = 5;
 

@@ -165,6 +165,7 @@ export class ApicBus {
     this.#engine.arm(c.timer, depart + t.perDestNs + t.deliveryNs, this.#evCursor, index, 0);
   }
 
+  /** A delivery mode the bus does not model: say so (out of line, as the trace below). */
   #unmodelled(src: LocalApic, dm: number): void {
     this.#printk.prWarn(PR, `delivery mode ${DM_NAMES[dm >>> 8]} is not modelled; message from APIC ${src.apicId} dropped`);
   }
@@ -269,6 +270,7 @@ export class ApicBus {
     if (accepted && (dm === APIC_DM_FIXED || dm === APIC_DM_NMI)) this.#cpus.kick(cpu);
   }
 
+  /** The `apic_accept_irq` event. */
   #traceAccept(l: LocalApic, dm: number, vector: number, accepted: boolean): void {
     this.#tracer.emit('apic_accept_irq', l.cpu, { apicid: l.apicId, dm: dm >>> 8, vec: vector, coalesced: !accepted });
   }

@@ -122,11 +122,12 @@ export class IrqFlow {
     return ret;
   }
 
-  // The tracepoints out of line: the handler path stays small enough for V8 to inline.
+  /** `irq_handler_entry` (the tracepoints are out of line: the handler path stays small enough to inline). */
   #traceEntry(irq: number, action: IrqAction): void {
     this.#tracer.emit('irq_handler_entry', this.#cpus.smpProcessorId(), { irq, name: action.name }, this.#cpus.localNow());
   }
 
+  /** `irq_handler_exit`. */
   #traceExit(irq: number, ret: IrqReturn): void {
     const name = ret === IrqReturn.IRQ_NONE ? 'unhandled' : 'handled';
     this.#tracer.emit('irq_handler_exit', this.#cpus.smpProcessorId(), { irq, ret: name }, this.#cpus.localNow());
