@@ -12,6 +12,20 @@ export interface BenchResult {
   readonly ratio: number | null;
   /** Spread of the samples (median absolute deviation), same unit as value. */
   readonly spread?: number;
+  /** The range over the forks, when the section ran in more than one (see bench/forks.ts). */
+  readonly forks?: ForkRange;
+}
+
+/** How a figure varied over the forks (fresh processes) its section ran in. */
+export interface ForkRange {
+  /** Forks run. */
+  readonly count: number;
+  /** Least and greatest value over the forks. */
+  readonly valueMin: number;
+  readonly valueMax: number;
+  /** Least and greatest ratio over the forks, or null where the figure has no ratio. */
+  readonly ratioMin: number | null;
+  readonly ratioMax: number | null;
 }
 
 /**
