@@ -34,19 +34,22 @@ export { describe as describeValue };
  * @param signed - when false, negative values are rejected too.
  */
 export function checkIrqNumber(fn: string, arg: string, value: unknown, signed = false): void {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value)) {
-    throw new TypeError(`${fn}: ${arg} is ${describe(value)}; expected an integer`);
-  }
-  if (!signed && value < 0) {
-    throw new RangeError(`${fn}: ${arg} is ${value}; expected a non-negative integer`);
+  if (!Number.isSafeInteger(value)) notInteger(fn, arg, value);
+  if (!signed && (value as number) < 0) {
+    throw new RangeError(`${fn}: ${arg} is ${value as number}; expected a non-negative integer`);
   }
 }
 
 /** Checks that `value` is an integer; C `unsigned int` semantics apply to negatives later. */
 export function checkInteger(fn: string, arg: string, value: unknown): asserts value is number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value)) {
-    throw new TypeError(`${fn}: ${arg} is ${describe(value)}; expected an integer`);
-  }
+  // `Number.isSafeInteger` is false for anything that is not a number. The check is inlined into
+  // every entry point on the IPI path, so the error is built out of line.
+  if (!Number.isSafeInteger(value)) notInteger(fn, arg, value);
+}
+
+/** The error of {@link checkInteger} and {@link checkIrqNumber}. */
+function notInteger(fn: string, arg: string, value: unknown): never {
+  throw new TypeError(`${fn}: ${arg} is ${describe(value)}; expected an integer`);
 }
 
 /** Checks that `value` is a {@link Cpumask} of `nrCpuIds` bits. */
@@ -56,15 +59,18 @@ export function checkCpumask(
   value: unknown,
   nrCpuIds: number,
 ): asserts value is ReadonlyCpumask {
+  if (!(value instanceof Cpumask && value.nrCpuIds === nrCpuIds)) badCpumask(fn, arg, value, nrCpuIds);
+}
+
+/** The error of {@link checkCpumask} (out of line: the check is on the send paths). */
+function badCpumask(fn: string, arg: string, value: unknown, nrCpuIds: number): never {
   if (!(value instanceof Cpumask)) {
     throw new TypeError(`${fn}: ${arg} is ${describe(value)}; expected a Cpumask`);
   }
-  if (value.nrCpuIds !== nrCpuIds) {
-    throw new RangeError(
-      `${fn}: ${arg} is ${value.nrCpuIds} bits wide but this machine has nr_cpu_ids = ${nrCpuIds}; ` +
-        'build it with Cpumask.of(machine.nrCpuIds, …)',
-    );
-  }
+  throw new RangeError(
+    `${fn}: ${arg} is ${value.nrCpuIds} bits wide but this machine has nr_cpu_ids = ${nrCpuIds}; ` +
+      'build it with Cpumask.of(machine.nrCpuIds, …)',
+  );
 }
 
 /** Checks that `value` is a boolean. */

@@ -104,6 +104,20 @@ export class IrqFlow {
   }
 
   #run(irq: number, action: IrqAction, devId: unknown): IrqReturn {
+    // With nothing watching (no tracer, observer or fault plan) an action is a call in a try:
+    // the watched path is out of line, so this stays small enough to inline into the flow.
+    if (this.#tracer.enabled || this.#observers.length !== 0 || this.#faults.injecting) {
+      return this.#runWatched(irq, action, devId);
+    }
+    try {
+      return action.handler(irq, devId);
+    } catch (error) {
+      return this.#handlerOops(irq, action, error);
+    }
+  }
+
+  /** {@link IrqFlow.#run} with tracepoints, observers and the fault plan around the action. */
+  #runWatched(irq: number, action: IrqAction, devId: unknown): IrqReturn {
     const tr = this.#tracer;
     if (tr.enabled) this.#traceEntry(irq, action);
     const observers = this.#observers;
@@ -113,13 +127,20 @@ export class IrqFlow {
       if (this.#faults.injecting) this.#faults.check('handler', irq, `irq handler "${action.name}"`);
       ret = action.handler(irq, devId);
     } catch (error) {
-      // An oops in the handler: the flow handler finishes (EOI), the action counts as unhandled.
-      if (this.#faults.oops('handler', irq, `irq handler "${action.name}"`, error)) throw error;
-      ret = IrqReturn.IRQ_NONE;
+      ret = this.#handlerOops(irq, action, error);
     }
     for (let i = 0; i < observers.length; i++) observers[i].exit(irq, action, ret);
     if (tr.enabled) this.#traceExit(irq, ret);
     return ret;
+  }
+
+  /**
+   * An oops in the handler: the flow handler finishes (EOI) and the action counts as unhandled,
+   * unless the fault policy rethrows.
+   */
+  #handlerOops(irq: number, action: IrqAction, error: unknown): IrqReturn {
+    if (this.#faults.oops('handler', irq, `irq handler "${action.name}"`, error)) throw error;
+    return IrqReturn.IRQ_NONE;
   }
 
   /** `irq_handler_entry` (the tracepoints are out of line: the handler path stays small enough to inline). */

@@ -364,9 +364,8 @@ export class Ipi {
     const desc = virq >= 0 ? (this.#descs.lookup(virq) ?? null) : null;
     const data = desc?.irqData ?? null;
     const chip = data?.chip ?? null;
-    if (this.#printk.warnOnOnce(this.#verify(chip, data, null, cpu) !== 0, 'ipi_send_single')) {
-      return -Errno.EINVAL;
-    }
+    // WARN_ON_ONCE(ipi_send_verify(…)); the warning is out of line (it is not taken on a good send).
+    if (this.#verify(chip, data, null, cpu) !== 0) return this.#rejected('ipi_send_single');
     // Checked above: a live descriptor of this table and an integer CPU.
     return this.#sendSingle(desc as IrqDesc, cpu);
   }
@@ -386,11 +385,15 @@ export class Ipi {
     const desc = virq >= 0 ? (this.#descs.lookup(virq) ?? null) : null;
     const data = desc?.irqData ?? null;
     const chip = data?.chip ?? null;
-    if (this.#printk.warnOnOnce(this.#verify(chip, data, dest, 0) !== 0, 'ipi_send_mask')) {
-      return -Errno.EINVAL;
-    }
+    if (this.#verify(chip, data, dest, 0) !== 0) return this.#rejected('ipi_send_mask');
     // Checked above: a live descriptor of this table and a mask of the machine's width.
     return this.#sendMask(desc as IrqDesc, dest);
+  }
+
+  /** A send that `ipi_send_verify()` refused: `WARN_ON_ONCE` at `site`, and `-EINVAL`. */
+  #rejected(site: string): number {
+    this.#printk.warnOnOnce(true, site);
+    return -Errno.EINVAL;
   }
 
   /**
@@ -398,12 +401,31 @@ export class Ipi {
    * as chip callbacks cannot report failure, and the sender goes on.
    */
   #chipSingle(fn: string, chip: IrqChip, data: IrqData, cpu: number): void {
+    // Fault injection and the oops are out of line: this is inlined into every single send.
+    if (this.#faults.injecting) {
+      this.#chipSingleInjecting(fn, chip, data, cpu);
+      return;
+    }
     try {
-      if (this.#faults.injecting) this.#faults.check('chip', data.irq, `${fn}: ${chip.name}.ipiSendSingle`);
       chip.ipiSendSingle?.(data, cpu);
     } catch (error) {
-      if (this.#faults.oops('chip', data.irq, `${fn}: ${chip.name}.ipiSendSingle(CPU${cpu})`, error)) throw error;
+      this.#chipSingleOops(fn, chip, data, cpu, error);
     }
+  }
+
+  /** {@link Ipi.#chipSingle} with a fault plan: the plan is consulted before the hook. */
+  #chipSingleInjecting(fn: string, chip: IrqChip, data: IrqData, cpu: number): void {
+    try {
+      this.#faults.check('chip', data.irq, `${fn}: ${chip.name}.ipiSendSingle`);
+      chip.ipiSendSingle?.(data, cpu);
+    } catch (error) {
+      this.#chipSingleOops(fn, chip, data, cpu, error);
+    }
+  }
+
+  /** The chip's single hook threw: an oops (rethrown when the fault policy says so). */
+  #chipSingleOops(fn: string, chip: IrqChip, data: IrqData, cpu: number, error: unknown): void {
+    if (this.#faults.oops('chip', data.irq, `${fn}: ${chip.name}.ipiSendSingle(CPU${cpu})`, error)) throw error;
   }
 
   /** Calls the chip's `ipi_send_mask`; a throw is an oops, as for {@link Ipi.#chipSingle}. */

@@ -86,6 +86,12 @@ export class IrqData {
 /** A flow handler (`irq_flow_handler_t`): runs the interrupt's actions through its chip. */
 export type IrqFlowHandler = (desc: IrqDesc) => void;
 
+/** The error of `IrqDesc.kstatIncr` for a `cpu` that is not a CPU number below `nr`. */
+function badKstatCpu(cpu: number, nr: number): never {
+  checkInteger('IrqDesc.kstatIncr', 'cpu', cpu);
+  throw new RangeError(`IrqDesc.kstatIncr: cpu is ${cpu}; expected a CPU number in [0, ${nr})`);
+}
+
 /**
  * An interrupt descriptor (`struct irq_desc`): one per allocated virq.
  */
@@ -132,24 +138,24 @@ export class IrqDesc {
    */
   kstatIncr(cpu: number): void {
     const nr = this.irqCommonData.affinity.nrCpuIds;
-    if (!(cpu >= 0 && cpu < nr) || !Number.isInteger(cpu)) {
-      checkInteger('IrqDesc.kstatIncr', 'cpu', cpu);
-      throw new RangeError(`IrqDesc.kstatIncr: cpu is ${cpu}; expected a CPU number in [0, ${nr})`);
-    }
+    if (!(cpu >= 0 && cpu < nr) || !Number.isInteger(cpu)) badKstatCpu(cpu, nr);
     const all = this.#kstatAll;
-    if (all !== null) {
-      all[cpu]++;
-    } else if (this.#kstatCpu === cpu) {
-      this.#kstatOne++;
-    } else if (this.#kstatCpu < 0) {
+    if (all !== null) all[cpu]++;
+    else if (this.#kstatCpu === cpu) this.#kstatOne++;
+    else this.#kstatNewCpu(cpu, nr);
+  }
+
+  /** A count on a CPU the compact form does not hold: the first CPU, or the second (spread). */
+  #kstatNewCpu(cpu: number, nr: number): void {
+    if (this.#kstatCpu < 0) {
       this.#kstatCpu = cpu;
       this.#kstatOne = 1;
-    } else {
-      const counts = new Uint32Array(nr);
-      counts[this.#kstatCpu] = this.#kstatOne;
-      counts[cpu] = 1;
-      this.#kstatAll = counts;
+      return;
     }
+    const counts = new Uint32Array(nr);
+    counts[this.#kstatCpu] = this.#kstatOne;
+    counts[cpu] = 1;
+    this.#kstatAll = counts;
   }
 
   /** `kstat_irqs_cpu(irq, cpu)`: interrupts of this virq handled on `cpu`. */
