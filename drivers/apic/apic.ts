@@ -101,39 +101,10 @@ export class Apic implements InterruptController {
       ids.push(l.apicId);
     }
     this.#bus = new ApicBus(this.#lapics, config.x2apic, engine, cpus, timing, printk, tracer);
-    const port: IcrPort = {
-      thisCpu: (fn) => this.#thisCpu(fn),
-      apicIdOf: (cpu) => this.#lapics[cpu].apicId,
-      logicalIdOf: (cpu) => this.#lapics[cpu].ldr,
-      online: masks.online,
-      xapicWaitIcrIdle: (timeout) => {
-        this.#waitIcrIdle(this.#lapics[this.#thisCpu('apic_mem_wait_icr_idle')], timeout);
-      },
-      xapicWriteIcr2: (value) => {
-        this.icrHighWrite(this.#lapics[this.#thisCpu('native_apic_mem_write')], value);
-      },
-      xapicWriteIcr: (low) => {
-        this.icrWrite(this.#lapics[this.#thisCpu('native_apic_mem_write')], low, 0);
-      },
-      x2apicWriteIcr: (low, dest) => {
-        this.icrWrite(this.#lapics[this.#thisCpu('native_x2apic_icr_write')], low, dest);
-      },
-      x2apicWriteSelfIpi: (vector) => {
-        this.icrWrite(
-          this.#lapics[this.#thisCpu('x2apic_send_IPI_self')],
-          APIC_DEST_SELF | APIC_DM_FIXED | vector,
-          0,
-        );
-      },
-      charge: (ns) => {
-        cpus.charge(ns);
-      },
-    };
+    const port = new ApicIcrPort(this, this.#lapics, cpus, masks.online);
     const raw = createApicIpiOps(config.mode, port, ids, timing.clusterCollapseNs, printk);
     this.ops = new CheckedApicIpiOps(raw, port, nr);
-    this.ipiDomain = new ApicIpiDomain(irq, ipi, raw, () => {
-      this.apicEoi();
-    });
+    this.ipiDomain = new ApicIpiDomain(irq, ipi, raw, this);
     this.regs = new ApicRegisters(this, printk);
     cpus.attachInterruptController(this);
   }
@@ -174,15 +145,11 @@ export class Apic implements InterruptController {
     return l;
   }
 
-  #thisCpu(fn: string): number {
+  /** @internal The current CPU's local APIC (the sender's); throws outside simulated code, naming `fn`. */
+  thisLapic(fn: string): LocalApic {
     const c = this.#cpus.current;
-    if (c === null) {
-      throw new Error(
-        `${fn}: no CPU is running; the sending local APIC is the current CPU's, so call this from task ` +
-          'code (machine.sim.spawn) or a handler, or drive a given APIC with apic.regs',
-      );
-    }
-    return c.cpu;
+    if (c === null) return noCpu(fn);
+    return this.#lapics[c.cpu];
   }
 
   /**
@@ -191,7 +158,7 @@ export class Apic implements InterruptController {
    * @throws Error outside simulated code.
    */
   apicEoi(): void {
-    this.eoiWrite(this.#lapics[this.#thisCpu('apicEoi')]);
+    this.eoiWrite(this.thisLapic('apicEoi'));
   }
 
   /**
@@ -218,7 +185,7 @@ export class Apic implements InterruptController {
 
   /** Lets the CPU take what a priority change made deliverable. */
   #recheck(l: LocalApic): void {
-    if (l.nmiPending || l.deliverable() >= 0) this.#cpus.kick(l.cpu);
+    if (l.hasDeliverable()) this.#cpus.kick(l.cpu);
   }
 
   /** @internal An xAPIC `APIC_ICR2` write to `l`. */
@@ -235,28 +202,47 @@ export class Apic implements InterruptController {
 
   /**
    * @internal An ICR write to `l` that sends: xAPIC low word (destination from ICR2) or x2APIC
-   * ICR (`dest` is the high half). An xAPIC write while the delivery status is busy is held until
-   * it clears; the writer's CPU spends the wait.
+   * ICR (`dest` is the high half); see {@link Apic.xapicIcrWrite} and {@link Apic.x2apicIcrWrite}.
    */
   icrWrite(l: LocalApic, low: number, dest: number): void {
+    if (this.config.x2apic) this.x2apicIcrWrite(l, low, dest);
+    else this.xapicIcrWrite(l, low);
+  }
+
+  /**
+   * @internal An xAPIC write of the ICR's low word to `l`: sends to the destination latched in
+   * ICR2. A write while the delivery status is busy is held until it clears; the writer's CPU
+   * spends the wait.
+   */
+  xapicIcrWrite(l: LocalApic, low: number): void {
     const t = this.timing;
-    const x2 = this.config.x2apic;
     let now = this.#cpus.localNow();
-    if (!x2 && now < l.busyUntil) {
+    if (now < l.busyUntil) {
       this.#cpus.charge(l.busyUntil - now);
       now = l.busyUntil;
     }
-    const cost = x2 ? t.x2apicIcrWriteNs : t.xapicIcrWriteNs;
-    this.#cpus.charge(cost);
-    const depart = now + cost;
+    const depart = now + t.xapicIcrWriteNs;
+    this.#cpus.charge(t.xapicIcrWriteNs);
     l.icrLow = (low & APIC_ICR_WRITABLE) >>> 0;
-    if (x2) l.icrHigh = dest >>> 0;
-    else dest = GET_XAPIC_DEST_FIELD(l.icrHigh);
+    const dest = GET_XAPIC_DEST_FIELD(l.icrHigh);
     l.icrWrites++;
     if (this.#tracer.enabled) this.#traceIcrWrite(l, dest, now);
     const n = this.#bus.send(l, l.icrLow, dest, depart);
     this.#cpus.charge(n * t.perDestNs);
-    if (!x2) l.busyUntil = depart + t.icrBusyNs;
+    l.busyUntil = depart + t.icrBusyNs;
+  }
+
+  /** @internal An x2APIC ICR write (one 64-bit MSR write: `low`, destination `dest`) to `l`: sends. */
+  x2apicIcrWrite(l: LocalApic, low: number, dest: number): void {
+    const t = this.timing;
+    const now = this.#cpus.localNow();
+    this.#cpus.charge(t.x2apicIcrWriteNs);
+    l.icrLow = (low & APIC_ICR_WRITABLE) >>> 0;
+    l.icrHigh = dest >>> 0;
+    l.icrWrites++;
+    if (this.#tracer.enabled) this.#traceIcrWrite(l, dest, now);
+    const n = this.#bus.send(l, l.icrLow, dest, now + t.x2apicIcrWriteNs);
+    this.#cpus.charge(n * t.perDestNs);
   }
 
   /** The `apic_icr_write` event (out of line: the send path stays small enough to inline). */
@@ -265,11 +251,11 @@ export class Apic implements InterruptController {
   }
 
   /**
-   * `apic_mem_wait_icr_idle()` on `l`: poll the ICR until it is idle; or, when `timeout`,
+   * @internal `apic_mem_wait_icr_idle()` on `l`: poll the ICR until it is idle; or, when `timeout`,
    * `apic_mem_wait_icr_idle_timeout()`: up to 1000 polls 100 µs apart. Every poll that reads busy
    * counts in the `RTR` row (Linux counts only the timeout variant's; see docs/linux-mapping.md).
    */
-  #waitIcrIdle(l: LocalApic, timeout: boolean): void {
+  waitIcrIdle(l: LocalApic, timeout: boolean): void {
     if (timeout) {
       this.#waitIcrIdleTimeout(l);
       return;
@@ -306,8 +292,7 @@ export class Apic implements InterruptController {
 
   /** Has `cpu` an NMI pending, or a requested vector whose class beats its PPR? */
   pending(cpu: number): boolean {
-    const l = this.#lapics[cpu];
-    return l.nmiPending || l.deliverable() >= 0;
+    return this.#lapics[cpu].hasDeliverable();
   }
 
   /** INTA: a pending NMI first (handle `NMI_VECTOR`), else the deliverable vector moves to ISR. */
@@ -351,5 +336,64 @@ export class Apic implements InterruptController {
       this.#printk.prWarn('', `__common_interrupt: ${cpu}.${vector} No irq handler for vector`);
       this.eoiWrite(l);
     }
+  }
+}
+
+/** The error of a send primitive called outside simulated code: there is no sending APIC. */
+function noCpu(fn: string): never {
+  throw new Error(
+    `${fn}: no CPU is running; the sending local APIC is the current CPU's, so call this from task ` +
+      'code (machine.sim.spawn) or a handler, or drive a given APIC with apic.regs',
+  );
+}
+
+/**
+ * The sending CPU's ICR access that the `struct apic` callbacks program (one per machine). A
+ * class, not an object of arrow functions: every machine would bring new closures to the same
+ * call sites in the send sequences, which V8 then no longer inlines; methods share one map.
+ */
+class ApicIcrPort implements IcrPort {
+  constructor(
+    private readonly apic: Apic,
+    private readonly lapics: readonly LocalApic[],
+    private readonly cpus: SimCpus,
+    /** `cpu_online_mask`. */
+    readonly online: ReadonlyCpumask,
+  ) {}
+
+  thisCpu(fn: string): number {
+    return this.apic.thisLapic(fn).cpu;
+  }
+
+  apicIdOf(cpu: number): number {
+    return this.lapics[cpu].apicId;
+  }
+
+  logicalIdOf(cpu: number): number {
+    return this.lapics[cpu].ldr;
+  }
+
+  xapicWaitIcrIdle(timeout: boolean): void {
+    this.apic.waitIcrIdle(this.apic.thisLapic('apic_mem_wait_icr_idle'), timeout);
+  }
+
+  xapicWriteIcr2(value: number): void {
+    this.apic.icrHighWrite(this.apic.thisLapic('native_apic_mem_write'), value);
+  }
+
+  xapicWriteIcr(low: number): void {
+    this.apic.xapicIcrWrite(this.apic.thisLapic('native_apic_mem_write'), low);
+  }
+
+  x2apicWriteIcr(low: number, dest: number): void {
+    this.apic.x2apicIcrWrite(this.apic.thisLapic('native_x2apic_icr_write'), low, dest);
+  }
+
+  x2apicWriteSelfIpi(vector: number): void {
+    this.apic.x2apicIcrWrite(this.apic.thisLapic('x2apic_send_IPI_self'), APIC_DEST_SELF | APIC_DM_FIXED | vector, 0);
+  }
+
+  charge(ns: number): void {
+    this.cpus.charge(ns);
   }
 }

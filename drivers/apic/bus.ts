@@ -112,32 +112,9 @@ export class ApicBus {
   send(src: LocalApic, icr: number, dest: number, depart: number): number {
     const dm = icr & APIC_DM_MASK;
     const vector = icr & APIC_VECTOR_MASK;
-    let code: number;
-    switch (dm) {
-      case APIC_DM_FIXED:
-      case APIC_DM_LOWEST:
-        if (vector < 16) {
-          // Vectors 0–15 are reserved: the sender flags "send illegal vector" and nothing goes out.
-          src.esr |= APIC_ESR_SENDILL;
-          return 0;
-        }
-        code = APIC_DM_FIXED | vector;
-        break;
-      case APIC_DM_NMI:
-        code = APIC_DM_NMI;
-        break;
-      case APIC_DM_INIT:
-        // INIT level de-assert only re-synchronises arbitration IDs.
-        if ((icr & (APIC_INT_ASSERT | APIC_INT_LEVELTRIG)) === APIC_INT_LEVELTRIG) return 0;
-        code = APIC_DM_INIT;
-        break;
-      case APIC_DM_STARTUP:
-        code = APIC_DM_STARTUP | vector;
-        break;
-      default:
-        this.#unmodelled(src, dm);
-        return 0;
-    }
+    // A fixed IPI is decoded here; the other delivery modes out of line (the send path inlines this).
+    const code = dm === APIC_DM_FIXED && vector >= 16 ? APIC_DM_FIXED | vector : this.#messageCode(src, icr);
+    if (code < 0) return 0;
     let n = this.#collect(src, icr, dest);
     // Lowest priority without arbitration, as QEMU does: the first APIC of the set.
     if (dm === APIC_DM_LOWEST && n > 1) n = 1;
@@ -148,6 +125,37 @@ export class ApicBus {
       this.#startCursor(n, depart, code);
     }
     return n;
+  }
+
+  /**
+   * What an ICR's message delivers, as the numeric payload of its `apic_accept` event
+   * (`deliveryMode | vector`), or -1 for a message nothing receives: an illegal vector (the
+   * sender flags "send illegal vector"), an INIT level de-assert, a mode the bus does not model.
+   */
+  #messageCode(src: LocalApic, icr: number): number {
+    const dm = icr & APIC_DM_MASK;
+    const vector = icr & APIC_VECTOR_MASK;
+    switch (dm) {
+      case APIC_DM_FIXED:
+      case APIC_DM_LOWEST:
+        if (vector < 16) {
+          // Vectors 0–15 are reserved: the sender flags "send illegal vector" and nothing goes out.
+          src.esr |= APIC_ESR_SENDILL;
+          return -1;
+        }
+        return APIC_DM_FIXED | vector;
+      case APIC_DM_NMI:
+        return APIC_DM_NMI;
+      case APIC_DM_INIT:
+        // INIT level de-assert only re-synchronises arbitration IDs.
+        if ((icr & (APIC_INT_ASSERT | APIC_INT_LEVELTRIG)) === APIC_INT_LEVELTRIG) return -1;
+        return APIC_DM_INIT;
+      case APIC_DM_STARTUP:
+        return APIC_DM_STARTUP | vector;
+      default:
+        this.#unmodelled(src, dm);
+        return -1;
+    }
   }
 
   /** A message to `n` > 1 APICs: a cursor takes over the destinations and fires for each in turn. */
@@ -197,6 +205,18 @@ export class ApicBus {
 
   /** Fills the destination scratch for `icr`/`dest`; returns how many there are. */
   #collect(src: LocalApic, icr: number, dest: number): number {
+    if ((icr & (APIC_SHORT_MASK | APIC_DEST_LOGICAL)) === 0 && dest !== (this.#x2apic ? X2APIC_BROADCAST_ID : APIC_BROADCAST_ID)) {
+      // No shorthand, one physical APIC ID: the common send, kept small enough to inline.
+      const cpu = this.cpuOfApicId(dest);
+      if (cpu < 0) return 0;
+      this.#dest[0] = cpu;
+      return 1;
+    }
+    return this.#collectMany(src, icr, dest);
+  }
+
+  /** {@link ApicBus.#collect} for a shorthand, a broadcast or a logical destination. */
+  #collectMany(src: LocalApic, icr: number, dest: number): number {
     const out = this.#dest;
     const all = this.#lapics;
     let n = 0;

@@ -39,7 +39,8 @@ export class ApicIpiChip implements IrqChip {
 
   constructor(
     private readonly ops: ApicIpiOps,
-    private readonly eoi: () => void,
+    /** Where the EOI goes: the machine's `Apic` (`apic_eoi()` on the current CPU). */
+    private readonly apic: { apicEoi(): void },
   ) {}
 
   /** `ipi_send_single`: `apic->send_IPI(cpu, vector)` with the virq's hwirq as the vector. */
@@ -54,7 +55,7 @@ export class ApicIpiChip implements IrqChip {
 
   /** `irq_ack`: `apic_eoi()`, except for an NMI. */
   irqAck(data: IrqData): void {
-    if (data.hwirq !== NMI_VECTOR) this.eoi();
+    if (data.hwirq !== NMI_VECTOR) this.apic.apicEoi();
   }
 }
 
@@ -68,9 +69,9 @@ export class ApicIpiDomain {
   /** The vector the next `alloc` must use, or -1 to pick a free one. */
   #requested = -1;
 
-  constructor(irq: Irq, ipi: Ipi, ops: ApicIpiOps, eoi: () => void) {
+  constructor(irq: Irq, ipi: Ipi, ops: ApicIpiOps, apic: { apicEoi(): void }) {
     this.#ipi = ipi;
-    const chip = new ApicIpiChip(ops, eoi);
+    const chip = new ApicIpiChip(ops, apic);
     this.chip = chip;
     this.domain = irq.irqDomainCreateHierarchy({
       parent: null,

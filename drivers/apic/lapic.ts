@@ -130,12 +130,34 @@ export class LocalApic {
     return priorityClass(this.tpr) >= isrClass ? this.tpr : isrClass << 4;
   }
 
+  /**
+   * Is anything to be taken: an NMI, or a requested vector whose class beats PPR's? The common
+   * answer on the CPU's polls, nothing requested, costs two loads; the priority logic is a call
+   * that V8 need not inline where it is rarely reached (the polls stay small enough to inline).
+   */
+  hasDeliverable(): boolean {
+    return this.nmiPending || (this.#requests !== 0 && this.#deliverable() >= 0);
+  }
+
   /** Highest requested vector whose class beats PPR's, or -1. */
   deliverable(): number {
-    if (this.#requests === 0) return -1;
-    const v = this.highestIrr();
+    return this.#requests === 0 ? -1 : this.#deliverable();
+  }
+
+  /**
+   * {@link LocalApic.deliverable} with at least one vector requested, written as one small
+   * function: it is inlined into the CPU's take path and the EOI path. The class of PPR is the
+   * higher of TPR's and the highest in-service vector's (the same rule as {@link LocalApic.ppr}).
+   */
+  #deliverable(): number {
+    const v = highestBit(this.#bank, this.#base);
     if (v < 0) return -1;
-    return priorityClass(v) > priorityClass(this.ppr()) ? v : -1;
+    let pprClass = this.tpr >>> 4;
+    if (this.#inService !== 0) {
+      const isrv = highestBit(this.#bank, this.#base + 8);
+      if (isrv >= 0 && isrv >>> 4 > pprClass) pprClass = isrv >>> 4;
+    }
+    return v >>> 4 > pprClass ? v : -1;
   }
 
   /** INTA: moves the deliverable vector from IRR to ISR and returns it, or -1. */

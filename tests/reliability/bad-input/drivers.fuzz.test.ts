@@ -144,6 +144,9 @@ const TRUSTED: ReadonlyMap<string, string> = new Map([
   ['icrHighWrite', 'local APIC register access'],
   ['icrRead', 'local APIC register access'],
   ['icrWrite', 'local APIC register access'],
+  ['xapicIcrWrite', 'local APIC register access'],
+  ['x2apicIcrWrite', 'local APIC register access'],
+  ['waitIcrIdle', 'local APIC register access'],
   ['tprWrite', 'local APIC register access'],
   // GIC register model, driven by the GIC driver.
   ['writeGicWedge', 'GIC register model'],
