@@ -166,7 +166,9 @@ export class SimEngine implements Clock {
    * separate method: this one stays small enough for V8 to inline into every scheduling path.
    */
   #checkEvent(fn: string, at: number, kind: number): void {
-    if (!(kind >= 0 && kind < this.#handlers.length && at >= this.#now) || !Number.isInteger(kind) || !Number.isSafeInteger(at)) {
+    // `kind >>> 0 === kind`: a non-negative integer (not NaN, not a string); the time is a safe
+    // integer not before now. Kept compact: it is inlined into every scheduling path.
+    if (!(kind >>> 0 === kind && kind < this.#handlers.length && at >= this.#now && Number.isSafeInteger(at))) {
       this.#badEvent(fn, at, kind);
     }
   }
@@ -230,9 +232,10 @@ export class SimEngine implements Clock {
   }
 
   #checkTimer(fn: string, timer: number): void {
-    if (!(timer >= 0 && timer < this.#slots) || !Number.isInteger(timer) || this.#rec[timer * REC + 3] !== F_TIMER) {
-      notTimer(fn, timer);
-    }
+    // Only a timer's record has F_TIMER (timer slots are never freed, unused records are 0), and
+    // `timer >>> 0 === timer` rules out what would index a record by coercion (a fraction, a
+    // numeric string); a negative or too large number reads undefined.
+    if (this.#rec[timer * REC + 3] !== F_TIMER || timer >>> 0 !== timer) notTimer(fn, timer);
   }
 
   #grow(): void {

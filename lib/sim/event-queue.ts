@@ -237,20 +237,30 @@ export class EventQueue {
     this.#pos[slot] = -1;
     this.#length--;
     const n = this.#next[slot];
-    if (p === LISTED) {
-      const key = this.#key[slot];
-      if (key - this.#cur < WHEEL_SPAN) {
-        // In the wheel: maybe its slot's head, maybe alone there.
-        const idx = key & MASK;
-        if (n === slot) {
-          this.#wheel[idx] = -1;
-          this.#clearBit(idx);
-          if (idx === (this.#lo & MASK)) this.#loExact = false;
-          return;
-        }
-        if (this.#wheel[idx] === slot) this.#wheel[idx] = n;
+    const key = this.#key[slot];
+    if (p === LISTED && key - this.#cur < WHEEL_SPAN) {
+      // In the wheel (a timer moved before it fires): maybe its slot's head, maybe alone there.
+      const idx = key & MASK;
+      if (n === slot) {
+        this.#wheel[idx] = -1;
+        this.#clearBit(idx);
+        if (idx === (this.#lo & MASK)) this.#loExact = false;
+        return;
       }
-      // A far follower, or a wheel list that keeps others.
+      if (this.#wheel[idx] === slot) this.#wheel[idx] = n;
+      this.#unlink(slot, n);
+      return;
+    }
+    this.#detachFar(slot, p, n);
+  }
+
+  /**
+   * {@link EventQueue.#detach} of a slot in a far bucket (out of line: moves of timers stay in
+   * the wheel): a follower leaves its list; a head hands its heap place to its follower, or
+   * leaves the heap.
+   */
+  #detachFar(slot: number, p: number, n: number): void {
+    if (p === LISTED) {
       this.#unlink(slot, n);
       return;
     }
