@@ -175,6 +175,11 @@ function badNs(fn: string, ns: number): never {
   throw new RangeError(`${fn}: ns is ${ns}; expected a non-negative integer`);
 }
 
+/** The error of a call that needs a current CPU outside simulated code (out of line: hot callers inline). */
+function noCurrentCpu(fn: string): never {
+  throw new Error(`${fn}: no CPU is running; call this from task code (machine.sim.spawn) or a handler`);
+}
+
 /** The simulated CPU cores of one machine. */
 @injectable()
 export class SimCpus {
@@ -323,11 +328,7 @@ export class SimCpus {
    */
   smpProcessorId(): number {
     const c = this.#current;
-    if (c === null) {
-      throw new Error(
-        'smpProcessorId: no CPU is running; call this from task code (machine.sim.spawn) or a handler',
-      );
-    }
+    if (c === null) return noCurrentCpu('smpProcessorId');
     return c.cpu;
   }
 
@@ -380,9 +381,7 @@ export class SimCpus {
 
   #need(fn: string): SimCpu {
     const c = this.#current;
-    if (c === null) {
-      throw new Error(`${fn}: no CPU is running; call this from task code or a handler`);
-    }
+    if (c === null) return noCurrentCpu(fn);
     return c;
   }
 
@@ -556,13 +555,17 @@ export class SimCpus {
     c.takeScheduled = false;
     // Still in its interrupt: the exit event takes it, as irq_exit would (hardirq stays 1).
     this.#settleExit(c);
-    if (!c.alive || c.hardirq > 0 || !c.irqsEnabled || !this.#intc.pending(c.cpu)) return;
-    this.#takeIrq(c);
+    if (!c.alive || c.hardirq > 0 || !c.irqsEnabled) return;
+    // Acknowledge at once rather than ask `pending` first: it returns -1, changing nothing, when
+    // nothing is deliverable (the InterruptController contract), and the priority logic of a
+    // delivered interrupt then runs once, not twice.
+    const handle = this.#intc.acknowledge(c.cpu);
+    if (handle >= 0) this.#enterIrq(c, handle);
   }
 
   /**
-   * Takes an interrupt: acknowledges it and moves the CPU's timeline to the handler. A delay in
-   * progress is preempted: the rest is remembered and its resume is replaced, not left stale.
+   * Takes an interrupt that `pending` reported: acknowledges it and enters it (a controller that
+   * then has nothing after all gets the CPU looked at again).
    */
   #takeIrq(c: SimCpu): void {
     const handle = this.#intc.acknowledge(c.cpu);
@@ -570,6 +573,14 @@ export class SimCpus {
       this.#poke(c);
       return;
     }
+    this.#enterIrq(c, handle);
+  }
+
+  /**
+   * Enters the acknowledged interrupt `handle`: moves the CPU's timeline to the handler. A delay
+   * in progress is preempted: the rest is remembered and its resume is replaced, not left stale.
+   */
+  #enterIrq(c: SimCpu, handle: number): void {
     const now = this.#engine.now;
     if (c.busyUntil > now) {
       c.remaining = c.busyUntil - now;
