@@ -6,11 +6,7 @@
 import { TestArch } from '../arch/test/index.js';
 import { createMachine } from '../lib/index.js';
 import type { BenchResult } from './harness.js';
-import { measureWithSpread } from './harness.js';
-
-function gc(): void {
-  (globalThis as { gc?: () => void }).gc?.();
-}
+import { measureWithSpread, settledHeapBytes } from './harness.js';
 
 export async function benchReserve(): Promise<BenchResult[]> {
   const nr = 8192;
@@ -30,11 +26,9 @@ export async function benchReserve(): Promise<BenchResult[]> {
   // Heap per reserved virq: reserve a whole 8192-CPU range and look at the heap.
   const m2 = createMachine({ arch: 'test', nrCpus: nr });
   const d2 = m2.get(TestArch).perCpuIpiDomain;
-  gc();
-  const before = process.memoryUsage().heapUsed;
+  const before = await settledHeapBytes();
   const virq = m2.ipi.irqReserveIpi(d2, m2.cpuPossibleMask.copy());
-  gc();
-  const after = process.memoryUsage().heapUsed;
+  const after = await settledHeapBytes();
   if (virq <= 0) throw new Error('reserve failed');
   const perVirq = (after - before) / nr;
   return [
@@ -46,11 +40,9 @@ export async function benchReserve(): Promise<BenchResult[]> {
 /** Machine build at 8192 CPUs: time and heap. */
 export async function benchMachineBuild(arch: string): Promise<BenchResult[]> {
   const t = await measureWithSpread(() => createMachine({ arch, nrCpus: 8192 }), 5);
-  gc();
-  const before = process.memoryUsage().heapUsed;
+  const before = await settledHeapBytes();
   const keep = createMachine({ arch, nrCpus: 8192 });
-  gc();
-  const after = process.memoryUsage().heapUsed;
+  const after = await settledHeapBytes();
   const mb = (after - before) / 2 ** 20;
   return keep.nrCpuIds === 8192
     ? [

@@ -10,7 +10,7 @@
 import { createMachine, type Machine, Rng } from '../lib/index.js';
 import { baselineIpiLoop, lcgPicker } from './baseline-engine.js';
 import { engineStorm } from './engine-storm.js';
-import { measureRuns, type BenchResult } from './harness.js';
+import { measureRuns, settledHeapBytes, type BenchResult } from './harness.js';
 import { simjsStorm } from './simjs-storm.js';
 
 /** A machine with the storm spawned on every CPU, not yet run. */
@@ -51,18 +51,19 @@ async function medianRun(iterations: number, f: () => { ms: number; events: numb
   return { ms: m.median, mad: m.mad, events: last.events, ipis: last.ipis };
 }
 
-/** Heap retained by a full-stack storm machine after its run (needs `--expose-gc`), or null. */
-function stormHeapBytes(arch: string, nrCpus: number, totalIpis: number): number | null {
-  const gc = (globalThis as { gc?: () => void }).gc;
-  if (gc === undefined) return null;
-  gc();
-  const before = process.memoryUsage().heapUsed;
-  const m = stormMachine(arch, nrCpus, totalIpis);
-  m.run();
-  gc();
-  const bytes = process.memoryUsage().heapUsed - before;
-  // Keep the machine alive across the measurement.
-  return m.now >= 0 ? bytes : null;
+/**
+ * Heap retained by a full-stack storm machine after its run (needs `--expose-gc`), or null: the
+ * settled heap with the machine reachable less the settled heap once it is dropped. (Measured as
+ * the heap after a build less the heap before it, in one synchronous stretch, a 4-CPU machine of
+ * about 0.1 MB came out negative: see {@link settledHeapBytes}.)
+ */
+async function stormHeapBytes(arch: string, nrCpus: number, totalIpis: number): Promise<number | null> {
+  if ((globalThis as { gc?: unknown }).gc === undefined) return null;
+  const holder: { m: Machine | null } = { m: stormMachine(arch, nrCpus, totalIpis) };
+  holder.m?.run();
+  const alive = await settledHeapBytes();
+  holder.m = null;
+  return alive - (await settledHeapBytes());
 }
 
 export async function benchStorm(arch: string, sizes: readonly number[] = [4, 64, 4096, 8192], stackIpis = 200_000, engineIpis = 1_000_000): Promise<BenchResult[]> {
@@ -88,7 +89,7 @@ export async function benchStorm(arch: string, sizes: readonly number[] = [4, 64
     const full = await medianRun(5, () => machineStorm(arch, n, stackIpis));
     const evps = (x: { events: number; ms: number }): number => (x.events / x.ms) * 1000;
     const ipips = (x: { ipis: number; ms: number }): number => (x.ipis / x.ms) * 1000;
-    const heap = stormHeapBytes(arch, n, stackIpis);
+    const heap = await stormHeapBytes(arch, n, stackIpis);
     out.push(
       { name: `B5 storm ${n} CPUs: genipi engine events/s vs SIM.JS (target ≥ 3)`, value: evps(engine), unit: 'ev/s', baseline: evps(gp), ratio: evps(engine) / evps(gp), spread: (evps(engine) * engine.mad) / engine.ms },
       { name: `B5 storm ${n} CPUs: genipi engine events/s vs the bare loop`, value: evps(engine), unit: 'ev/s', baseline: evps(base), ratio: evps(engine) / evps(base) },

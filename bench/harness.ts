@@ -73,3 +73,17 @@ export async function measureRuns(run: () => number, iterations: number, warmupI
   if (result.latency === undefined) throw new Error('benchmark task failed');
   return { median: result.latency.p50, mad: result.latency.mad };
 }
+
+/**
+ * Heap in use after a full collection, once the current job has ended (needs `--expose-gc`).
+ * The job has to end first: inversify's binding cache holds WeakRefs to the services it built,
+ * and a WeakRef's target is kept alive until the end of the job that created or read it, so a
+ * machine dropped in the same synchronous stretch survives `gc()` and is counted.
+ */
+export async function settledHeapBytes(): Promise<number> {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (gc === undefined) throw new Error('heap figures need node --expose-gc');
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  gc();
+  return process.memoryUsage().heapUsed;
+}
