@@ -172,12 +172,17 @@ export class X86Irq {
     return () => {
       const cpu = this.#cpus.smpProcessorId();
       const tr = this.#tracer;
-      if (tr.enabled) tr.emit(entry, cpu, { vector }, this.#cpus.localNow());
+      if (tr.enabled) this.#traceSysvec(entry, cpu, vector);
       if (counts !== null) counts[cpu]++;
       work();
-      if (tr.enabled) tr.emit(exit, cpu, { vector }, this.#cpus.localNow());
+      if (tr.enabled) this.#traceSysvec(exit, cpu, vector);
       return IrqReturn.IRQ_HANDLED;
     };
+  }
+
+  /** A `<event>_entry` / `<event>_exit` tracepoint of a system-vector handler (out of line). */
+  #traceSysvec(event: string, cpu: number, vector: number): void {
+    this.#tracer.emit(event, cpu, { vector }, this.#cpus.localNow());
   }
 
   /**

@@ -606,9 +606,7 @@ export class SimCpus {
     try {
       this.#intc.dispatch(c.cpu, handle);
     } catch (error) {
-      // An oops the handler boundaries did not catch: finish the interrupt all the same, so the
-      // CPU leaves hard-irq context with its flags restored (docs/reliability.md).
-      if (this.#faults.oops('irq-entry', handle, `${this.#intc.name} dispatch of ${handle}`, error)) failed = { error };
+      failed = this.#entryOops(handle, error);
     } finally {
       this.#current = null;
     }
@@ -616,6 +614,15 @@ export class SimCpus {
     c.charge = 0;
     this.#finishHandler(c, exitAt);
     if (failed !== null) throw failed.error;
+  }
+
+  /**
+   * An oops the handler boundaries did not catch: the interrupt is finished all the same, so the
+   * CPU leaves hard-irq context with its flags restored (docs/reliability.md). Returns the error
+   * to rethrow after that when the fault policy says so, else null.
+   */
+  #entryOops(handle: number, error: unknown): { error: unknown } | null {
+    return this.#faults.oops('irq-entry', handle, `${this.#intc.name} dispatch of ${handle}`, error) ? { error } : null;
   }
 
   /**

@@ -226,7 +226,7 @@ export class Smp {
 
   /** `csd_unlock(csd)`: release store of 0 to the whole flags word. */
   #csdUnlock(csd: CallSingleData): void {
-    this.#printk.warnOn((csd.flags & CSD_FLAG_LOCK) === 0, 'csd_unlock');
+    if ((csd.flags & CSD_FLAG_LOCK) === 0) this.#printk.warnOn(true, 'csd_unlock');
     csd.flags = 0;
     csd.unlockAt = this.#cpus.localNow();
     const waiters = csd.waiters;
@@ -240,21 +240,34 @@ export class Smp {
   #csdDoFunc(func: SmpCallFunc, info: unknown, csd: CallSingleData | null): void {
     const cpu = this.#cpus.smpProcessorId();
     const tr = this.#tracer;
-    if (tr.enabled) tr.emit('csd_function_entry', cpu, { func: funcName(func), csd: csd === null ? null : 1 }, this.#cpus.localNow());
+    // The tracepoints and the oops are out of line: this runs once per call on every target.
+    if (tr.enabled) this.#traceCsdFunc('csd_function_entry', cpu, func, csd);
     const prev = this.#runningCsd[cpu];
     this.#runningCsd[cpu] = csd;
     try {
       func(info);
     } catch (error) {
-      // An oops in the function: the caller goes on as if it had returned, so the csd is still
-      // unlocked and the rest of the queue still runs (docs/reliability.md).
-      if (this.#faults.oops('csd', -1, `csd function ${funcName(func)}`, error)) throw error;
+      this.#csdFuncOops(func, error);
     } finally {
       this.#runningCsd[cpu] = prev;
     }
     // The body's default run time is spent after its effects, which happen at entry time.
     this.#cpus.charge(this.#timing.callFuncNs);
-    if (tr.enabled) tr.emit('csd_function_exit', cpu, { func: funcName(func), csd: csd === null ? null : 1 }, this.#cpus.localNow());
+    if (tr.enabled) this.#traceCsdFunc('csd_function_exit', cpu, func, csd);
+  }
+
+  /** The `csd_function_entry` / `csd_function_exit` tracepoints. */
+  #traceCsdFunc(event: string, cpu: number, func: SmpCallFunc, csd: CallSingleData | null): void {
+    this.#tracer.emit(event, cpu, { func: funcName(func), csd: csd === null ? null : 1 }, this.#cpus.localNow());
+  }
+
+  /**
+   * An oops in a csd function: the caller goes on as if it had returned, so the csd is still
+   * unlocked and the rest of the queue still runs (docs/reliability.md), unless the fault policy
+   * rethrows.
+   */
+  #csdFuncOops(func: SmpCallFunc, error: unknown): void {
+    if (this.#faults.oops('csd', -1, `csd function ${funcName(func)}`, error)) throw error;
   }
 
   // ------------------------------------------------------------------ queueing and IPIs
@@ -612,6 +625,16 @@ export class Smp {
     this.#flush(false);
   }
 
+  /** The one-time warning of a flush on an offline CPU, naming what was queued there. */
+  #warnOffline(cpu: number, head: CallSingleData): void {
+    this.#warnedOffline = true;
+    this.#printk.warnOn(true, '__flush_smp_call_function_queue', `IPI on offline CPU ${cpu}`);
+    for (let csd: CallSingleData | null = head; csd !== null; csd = csd.next) {
+      if (csd.type === CSD_TYPE_TTWU) this.#printk.prWarn(PR, 'IPI task-wakeup sent to offline CPU');
+      else this.#printk.prWarn(PR, `IPI callback ${funcName(csd.func)} sent to offline CPU`);
+    }
+  }
+
   /** `__flush_smp_call_function_queue(warn_cpu_offline)`. */
   #flush(warnCpuOffline: boolean): void {
     const cpu = this.#cpus.smpProcessorId();
@@ -621,14 +644,7 @@ export class Smp {
     this.#qHead[cpu] = null;
     this.#qTail[cpu] = null;
     this.#qLen[cpu] = 0;
-    if (warnCpuOffline && !this.#masks.cpuOnline(cpu) && !this.#warnedOffline) {
-      this.#warnedOffline = true;
-      this.#printk.warnOn(true, '__flush_smp_call_function_queue', `IPI on offline CPU ${cpu}`);
-      for (let csd: CallSingleData | null = head; csd !== null; csd = csd.next) {
-        if (csd.type === CSD_TYPE_TTWU) this.#printk.prWarn(PR, 'IPI task-wakeup sent to offline CPU');
-        else this.#printk.prWarn(PR, `IPI callback ${funcName(csd.func)} sent to offline CPU`);
-      }
-    }
+    if (warnCpuOffline && !this.#masks.cpuOnline(cpu) && !this.#warnedOffline) this.#warnOffline(cpu, head);
     // First: every SYNC callback, unlocked after it ran; somebody is spinning on it. (Types are
     // read before anything runs: an unlock resets a csd's type; the link is read before the
     // function runs, which may queue the csd again once it is unlocked.)
