@@ -272,11 +272,23 @@ export class ApicBus {
   #accept(cpu: number, code: number): void {
     const l = this.#lapics[cpu];
     const dm = code & APIC_DM_MASK;
+    if (dm !== APIC_DM_FIXED) {
+      this.#acceptOther(l, dm, code & APIC_VECTOR_MASK);
+      return;
+    }
+    // A fixed vector, the common message: set in IRR (or coalesced into the pending one).
     const vector = code & APIC_VECTOR_MASK;
+    const accepted = l.setIrr(vector);
+    if (accepted) l.received++;
+    else l.coalesced++;
+    if (this.#tracer.enabled) this.#traceAccept(l, dm, vector, accepted);
+    if (accepted) this.#cpus.kick(cpu);
+  }
+
+  /** An NMI, INIT or start-up message arrives at `l` (out of line: fixed IPIs are the hot path). */
+  #acceptOther(l: LocalApic, dm: number, vector: number): void {
     let accepted = true;
-    if (dm === APIC_DM_FIXED) {
-      accepted = l.setIrr(vector);
-    } else if (dm === APIC_DM_NMI) {
+    if (dm === APIC_DM_NMI) {
       accepted = !l.nmiPending;
       l.nmiPending = true;
     } else if (dm === APIC_DM_INIT) {
@@ -287,7 +299,7 @@ export class ApicBus {
     if (accepted) l.received++;
     else l.coalesced++;
     if (this.#tracer.enabled) this.#traceAccept(l, dm, vector, accepted);
-    if (accepted && (dm === APIC_DM_FIXED || dm === APIC_DM_NMI)) this.#cpus.kick(cpu);
+    if (accepted && dm === APIC_DM_NMI) this.#cpus.kick(l.cpu);
   }
 
   /** The `apic_accept_irq` event. */

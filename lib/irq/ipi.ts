@@ -260,17 +260,18 @@ export class Ipi {
   #sendSingle(desc: IrqDesc, cpu: number): number {
     let data = desc.irqData;
     const chip = data.chip;
-    if (this.#debug) {
-      if (this.#printk.warnOnOnce(this.#verify(chip, data, null, cpu) !== 0, '__ipi_send_single')) {
-        return -Errno.EINVAL;
-      }
-    }
+    if (this.#debug && this.#debugVerifyFails(chip, data, cpu)) return -Errno.EINVAL;
     if (cpu < 0 || cpu >= this.#nrCpuIds) this.#badCpu(cpu);
     if (chip?.ipiSendSingle === undefined) return this.#sendSingleByMask(desc, chip, cpu);
     const domain = this.#levelDomain('__ipiSendSingle', data);
     if (irqDomainIsIpiPerCpu(domain) && cpu !== data.common.ipiOffset) data = this.#percpuData(desc, cpu);
     this.#chipSingle('__ipi_send_single', chip, data, cpu);
     return 0;
+  }
+
+  /** `__ipi_send_single()` built with `DEBUG`: `WARN_ON_ONCE(ipi_send_verify(…))` (out of line). */
+  #debugVerifyFails(chip: IrqChip | null, data: IrqData, cpu: number): boolean {
+    return this.#printk.warnOnOnce(this.#verify(chip, data, null, cpu) !== 0, '__ipi_send_single');
   }
 
   /** The fast path does not verify; the kernel would index past its per-CPU data. */

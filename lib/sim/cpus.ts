@@ -646,23 +646,33 @@ export class SimCpus {
    * (`#exitExplicitly`), so the timeline is the same as with an exit event every time.
    */
   #finishHandler(c: SimCpu, exitAt: number): void {
-    const lazy =
+    // One arm site for both outcomes: the engine's arm is inlined wherever it is called.
+    let at = exitAt;
+    let kind = this.#evExit;
+    if (this.#exitsLazily(c)) {
+      c.exitAt = exitAt;
+      if (c.remaining < 0) {
+        this.#engine.disarm(c.timer);
+        return;
+      }
+      at = c.busyUntil = exitAt + c.remaining;
+      kind = this.#evResume;
+    }
+    this.#engine.arm(c.timer, at, kind, c.cpu, 0);
+  }
+
+  /**
+   * May this interrupt exit lazily: would `irq_exit` only restore the flags and go back to a
+   * preempted delay, a spin that still waits, or an idle loop with nothing to do?
+   */
+  #exitsLazily(c: SimCpu): boolean {
+    return (
       c.alive &&
       c.dyingEpoch < 0 &&
       !(c.savedIrqs && this.#intc.pending(c.cpu)) &&
       (c.remaining >= 0 ||
-        (c.task === null ? c.idle && c.runQueue.length === 0 && !c.needResched : c.waiting !== null && !c.waiting.satisfied));
-    if (!lazy) {
-      this.#engine.arm(c.timer, exitAt, this.#evExit, c.cpu, 0);
-      return;
-    }
-    c.exitAt = exitAt;
-    if (c.remaining >= 0) {
-      c.busyUntil = exitAt + c.remaining;
-      this.#engine.arm(c.timer, c.busyUntil, this.#evResume, c.cpu, 0);
-    } else {
-      this.#engine.disarm(c.timer);
-    }
+        (c.task === null ? c.idle && c.runQueue.length === 0 && !c.needResched : c.waiting !== null && !c.waiting.satisfied))
+    );
   }
 
   /** Completes a lazy exit whose time has come (the state `irq_exit` would have left). */

@@ -22,6 +22,7 @@ import {
   APIC_INT_ASSERT,
   APIC_INT_LEVELTRIG,
   APIC_LDR,
+  APIC_TASKPRI,
   ApicBus,
   X2APIC_ICR_MSR,
 } from '../../../drivers/apic/index.js';
@@ -216,6 +217,27 @@ describe(ApicBus.prototype.send, () => {
       expect(p.counts[1]).toBe(1);
       expect(apicOf(m).lapic(1).coalesced).toBe(1);
       expect(apicOf(m).lapic(1).received).toBe(1);
+    });
+  });
+
+  describe('having a fixed vector at or below the target\'s task priority', () => {
+    it('should leave it requested, take nothing, and take it once TPR is lowered', () => {
+      const m = x86Machine(4);
+      const p = probeVector(m, 0x40);
+      const l = apicOf(m).lapic(2);
+      apicOf(m).regs.writeRegister(2, APIC_TASKPRI, 0x40);
+      xapicSend(m, 0, 0x40, l.apicId);
+      // Delivered (IRR) but masked: the CPU was kicked, acknowledged nothing and entered nothing.
+      expect(l.requested(0x40)).toBe(true);
+      expect(l.highestIsr()).toBe(-1);
+      expect(m.sim.cpu(2).irqCount).toBe(0);
+      expect(p.counts[2]).toBe(0);
+      expect(m.engine.pending).toBe(0);
+      apicOf(m).regs.writeRegister(2, APIC_TASKPRI, 0);
+      m.run();
+      expect(p.counts[2]).toBe(1);
+      expect(l.requested(0x40)).toBe(false);
+      expect(m.sim.cpu(2).irqCount).toBe(1);
     });
   });
 
