@@ -17,7 +17,9 @@ export interface InterruptController {
   /**
    * The CPU takes its highest-priority interrupt: move it from pending to in-service and return
    * a handle (a vector, a virq…) for {@link InterruptController.dispatch}, or -1 if nothing is
-   * deliverable any more.
+   * deliverable any more, changing nothing then. The CPU may call it without asking
+   * {@link InterruptController.pending} first (it does when a kick finds it able to take an
+   * interrupt), so it applies the same priority rules.
    */
   acknowledge(cpu: number): number;
   /**
