@@ -50,10 +50,6 @@ export interface IrqDomainHierarchyInfo {
   readonly hostData?: unknown;
 }
 
-/**
- * All irq domains of one machine: creation (`irq_domain_create_*`), lookup
- * (`irq_find_matching_*`), bus tokens, the default host and the reverse map.
- */
 /** The error of `IrqDomainRegistry.checkDomain` for a domain that is not one of this machine. */
 function badDomain(fn: string, arg: string, domain: unknown): never {
   if (!(domain instanceof IrqDomain)) {
@@ -62,6 +58,10 @@ function badDomain(fn: string, arg: string, domain: unknown): never {
   throw new TypeError(`${fn}: ${arg} "${domain.name}" belongs to another machine; use a domain created by this machine`);
 }
 
+/**
+ * All irq domains of one machine: creation (`irq_domain_create_*`), lookup
+ * (`irq_find_matching_*`), bus tokens, the default host and the reverse map.
+ */
 @injectable()
 export class IrqDomainRegistry {
   /** Domains, newest first (the kernel adds at the head of its list). */
