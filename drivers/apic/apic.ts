@@ -172,7 +172,7 @@ export class Apic implements InterruptController {
 
   /** @internal An EOI write to `l`. */
   eoiWrite(l: LocalApic): void {
-    this.#cpus.charge(this.timing.eoiNs);
+    this.#cpus.chargeTrusted(this.timing.eoiNs);
     l.eoi();
     this.#recheck(l);
   }
@@ -190,13 +190,13 @@ export class Apic implements InterruptController {
 
   /** @internal An xAPIC `APIC_ICR2` write to `l`. */
   icrHighWrite(l: LocalApic, value: number): void {
-    this.#cpus.charge(this.timing.xapicIcr2WriteNs);
+    this.#cpus.chargeTrusted(this.timing.xapicIcr2WriteNs);
     l.icrHigh = (value & 0xff000000) >>> 0;
   }
 
   /** @internal An xAPIC ICR read of `l`: the low word with the delivery-status bit. */
   icrRead(l: LocalApic): number {
-    this.#cpus.charge(this.timing.xapicIcrReadNs);
+    this.#cpus.chargeTrusted(this.timing.xapicIcrReadNs);
     return (l.icrLow | (this.#cpus.localNow() < l.busyUntil ? APIC_ICR_BUSY : 0)) >>> 0;
   }
 
@@ -218,17 +218,17 @@ export class Apic implements InterruptController {
     const t = this.timing;
     let now = this.#cpus.localNow();
     if (now < l.busyUntil) {
-      this.#cpus.charge(l.busyUntil - now);
+      this.#cpus.chargeTrusted(l.busyUntil - now);
       now = l.busyUntil;
     }
     const depart = now + t.xapicIcrWriteNs;
-    this.#cpus.charge(t.xapicIcrWriteNs);
+    this.#cpus.chargeTrusted(t.xapicIcrWriteNs);
     l.icrLow = (low & APIC_ICR_WRITABLE) >>> 0;
     const dest = GET_XAPIC_DEST_FIELD(l.icrHigh);
     l.icrWrites++;
     if (this.#tracer.enabled) this.#traceIcrWrite(l, dest, now);
     const n = this.#bus.send(l, l.icrLow, dest, depart);
-    this.#cpus.charge(n * t.perDestNs);
+    this.#cpus.chargeTrusted(n * t.perDestNs);
     l.busyUntil = depart + t.icrBusyNs;
   }
 
@@ -236,13 +236,13 @@ export class Apic implements InterruptController {
   x2apicIcrWrite(l: LocalApic, low: number, dest: number): void {
     const t = this.timing;
     const now = this.#cpus.localNow();
-    this.#cpus.charge(t.x2apicIcrWriteNs);
+    this.#cpus.chargeTrusted(t.x2apicIcrWriteNs);
     l.icrLow = (low & APIC_ICR_WRITABLE) >>> 0;
     l.icrHigh = dest >>> 0;
     l.icrWrites++;
     if (this.#tracer.enabled) this.#traceIcrWrite(l, dest, now);
     const n = this.#bus.send(l, l.icrLow, dest, now + t.x2apicIcrWriteNs);
-    this.#cpus.charge(n * t.perDestNs);
+    this.#cpus.chargeTrusted(n * t.perDestNs);
   }
 
   /** The `apic_icr_write` event (out of line: the send path stays small enough to inline). */
@@ -263,7 +263,7 @@ export class Apic implements InterruptController {
     const r = this.timing.xapicIcrReadNs;
     const first = this.#cpus.localNow() + r;
     const retries = first >= l.busyUntil ? 0 : Math.ceil((l.busyUntil - first) / r);
-    this.#cpus.charge((retries + 1) * r);
+    this.#cpus.chargeTrusted((retries + 1) * r);
     if (retries > 0) this.#countRetries(l, retries);
   }
 
@@ -278,7 +278,7 @@ export class Apic implements InterruptController {
       if (t >= l.busyUntil) break;
       t += ICR_TIMEOUT_POLL_NS;
     }
-    this.#cpus.charge(t - t0);
+    this.#cpus.chargeTrusted(t - t0);
     if (retries > 0) this.#countRetries(l, retries);
   }
 
@@ -394,6 +394,6 @@ class ApicIcrPort implements IcrPort {
   }
 
   charge(ns: number): void {
-    this.cpus.charge(ns);
+    this.cpus.chargeTrusted(ns);
   }
 }

@@ -195,7 +195,7 @@ export class Smp {
 
   /** `csd_lock_wait(csd)`: spin until the lock bit clears. */
   *#csdLockWait(csd: CallSingleData, site: string): SimTask<void> {
-    this.#cpus.charge(this.#timing.csdWaitNs);
+    this.#cpus.chargeTrusted(this.#timing.csdWaitNs);
     if ((csd.flags & CSD_FLAG_LOCK) === 0) {
       // Unlocked by a CPU whose step started earlier but whose store lands later (its local
       // time): keep spinning until the store is visible here.
@@ -252,7 +252,7 @@ export class Smp {
       this.#runningCsd[cpu] = prev;
     }
     // The body's default run time is spent after its effects, which happen at entry time.
-    this.#cpus.charge(this.#timing.callFuncNs);
+    this.#cpus.chargeTrusted(this.#timing.callFuncNs);
     if (tr.enabled) this.#traceCsdFunc('csd_function_exit', cpu, func, csd);
   }
 
@@ -309,7 +309,7 @@ export class Smp {
     if (this.#tracer.enabled) {
       this.#tracer.emit('csd_queue_cpu', me, { cpu, callsite, func: funcName(csd.func), csd: 1 }, this.#cpus.localNow());
     }
-    this.#cpus.charge(this.#timing.csdQueueNs);
+    this.#cpus.chargeTrusted(this.#timing.csdQueueNs);
     const tail = this.#qTail[cpu];
     if (tail === null) this.#qHead[cpu] = csd;
     else tail.next = csd;
@@ -344,7 +344,7 @@ export class Smp {
       const info = csd.info;
       this.#csdUnlock(csd);
       const flags = this.#cpus.localIrqSave();
-      this.#cpus.charge(this.#timing.localCallNs);
+      this.#cpus.chargeTrusted(this.#timing.localCallNs);
       this.#csdDoFunc(func, info, null);
       this.#cpus.localIrqRestore(flags);
       return 0;
@@ -535,7 +535,7 @@ export class Smp {
         const csds = this.#cfdCsd[me] as CallSingleData[];
         for (let cpu = cfdMask.first(); cpu < this.#nrCpuIds; cpu = cfdMask.next(cpu)) {
           const csd = csds[cpu];
-          if (this.#csdReleased(csd)) this.#cpus.charge(this.#timing.csdWaitNs);
+          if (this.#csdReleased(csd)) this.#cpus.chargeTrusted(this.#timing.csdWaitNs);
           else yield* this.#csdLockWait(csd, 'smp_call_function_many_cond');
         }
       }

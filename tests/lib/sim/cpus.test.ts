@@ -243,6 +243,29 @@ function m0(): ReturnType<typeof simMachine>['m'] {
   return simMachine(2).m;
 }
 
+describe('SimCpus.chargeTrusted', () => {
+  describe('having task code charge model costs both ways', () => {
+    it('should advance the local clock as charge does, and do nothing outside simulated code', () => {
+      const { m } = simMachine(1);
+      const seen: number[] = [];
+      m.sim.chargeTrusted(5_000);
+      expect(m.sim.localNow()).toBe(0);
+      m.sim.spawn(0, function* () {
+        const t0 = m.sim.localNow();
+        m.sim.chargeTrusted(300);
+        seen.push(m.sim.localNow() - t0);
+        m.sim.charge(200);
+        m.sim.chargeTrusted(0);
+        seen.push(m.sim.localNow() - t0);
+        yield m.sim.delay(0);
+        seen.push(m.sim.localNow());
+      });
+      m.run();
+      expect(seen).toEqual([300, 500, 500]);
+    });
+  });
+});
+
 describe('SimCpus.delay', () => {
   describe('having the same ns asked for again', () => {
     it('should hand back the same frozen descriptor, and a new one for another ns', () => {
