@@ -74,6 +74,57 @@ export async function measureRuns(run: () => number, iterations: number, warmupI
   return { median: result.latency.p50, mad: result.latency.mad };
 }
 
+/** Median and median absolute deviation of `xs` (which must not be empty). */
+export function medianAndMad(xs: readonly number[]): { median: number; mad: number } {
+  if (xs.length === 0) throw new Error('medianAndMad: no samples');
+  const mid = (v: number[]): number => {
+    const s = [...v].sort((a, b) => a - b);
+    const h = s.length >> 1;
+    return s.length % 2 === 1 ? s[h] : (s[h - 1] + s[h]) / 2;
+  };
+  const median = mid([...xs]);
+  return { median, mad: mid(xs.map((x) => Math.abs(x - median))) };
+}
+
+/**
+ * A figure and its baseline measured in alternation, each a run that times itself (returns the
+ * ms of its measured part): every iteration runs both, `run` first on even iterations and
+ * `baseline` first on odd ones, so that both sample the same stretch of a host whose speed drifts
+ * (on a shared VM it moves by ±10–20 % within minutes). tinybench drives the warm-up and the
+ * iterations as one task; the warm-up runs are not sampled. Returns each side's median and
+ * median absolute deviation in ms.
+ */
+export async function measurePairedRuns(
+  run: () => number,
+  baseline: () => number,
+  iterations: number,
+  warmupIterations = WARMUP_RUNS,
+): Promise<{ run: { median: number; mad: number }; baseline: { median: number; mad: number } }> {
+  const a: number[] = [];
+  const b: number[] = [];
+  let k = 0;
+  const bench = new Bench({ time: 0, iterations, warmupTime: 0, warmupIterations });
+  bench.add('pair', () => {
+    let ra: number;
+    let rb: number;
+    if (k++ % 2 === 0) {
+      ra = run();
+      rb = baseline();
+    } else {
+      rb = baseline();
+      ra = run();
+    }
+    a.push(ra);
+    b.push(rb);
+    return { overriddenDuration: ra + rb };
+  });
+  await bench.run();
+  const task = bench.tasks[0].result as { latency?: unknown };
+  if (task.latency === undefined || a.length < iterations) throw new Error('benchmark task failed');
+  // tinybench runs the warm-up first: the last `iterations` pairs are the samples.
+  return { run: medianAndMad(a.slice(-iterations)), baseline: medianAndMad(b.slice(-iterations)) };
+}
+
 /**
  * Heap in use after a full collection, once the current job has ended (needs `--expose-gc`).
  * The job has to end first: inversify's binding cache holds WeakRefs to the services it built,
