@@ -77,12 +77,12 @@ export async function measureRuns(run: () => number, iterations: number, warmupI
 /** Median and median absolute deviation of `xs` (which must not be empty). */
 export function medianAndMad(xs: readonly number[]): { median: number; mad: number } {
   if (xs.length === 0) throw new Error('medianAndMad: no samples');
-  const mid = (v: number[]): number => {
+  const mid = (v: readonly number[]): number => {
     const s = [...v].sort((a, b) => a - b);
     const h = s.length >> 1;
     return s.length % 2 === 1 ? s[h] : (s[h - 1] + s[h]) / 2;
   };
-  const median = mid([...xs]);
+  const median = mid(xs);
   return { median, mad: mid(xs.map((x) => Math.abs(x - median))) };
 }
 

@@ -5,14 +5,15 @@
  */
 import { baselineIpiLoop } from './baseline-engine.js';
 import { fullStackRun } from './b1-b2-b6.js';
+import { medianAndMad } from './harness.js';
 
 const nrCpus = Number(process.argv[2] ?? 64);
 const runs = Math.max(3, Number(process.argv[3] ?? 12));
 const total = 300_000;
 
+/** Median of all but the first two runs (V8 is still optimising during those). */
 function median(xs: number[]): number {
-  const s = xs.slice(2).sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
+  return medianAndMad(xs.slice(2)).median;
 }
 
 const full: number[] = [];

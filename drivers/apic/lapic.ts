@@ -125,9 +125,14 @@ export class LocalApic {
 
   /** Processor priority: TPR if its class is at least the in-service class, else that class. */
   ppr(): number {
-    const isrv = this.highestIsr();
-    const isrClass = isrv < 0 ? 0 : priorityClass(isrv);
+    const isrClass = this.#isrClass();
     return priorityClass(this.tpr) >= isrClass ? this.tpr : isrClass << 4;
+  }
+
+  /** Class of the highest in-service vector, 0 when nothing is in service. */
+  #isrClass(): number {
+    const isrv = this.highestIsr();
+    return isrv < 0 ? 0 : priorityClass(isrv);
   }
 
   /**
@@ -145,19 +150,16 @@ export class LocalApic {
   }
 
   /**
-   * {@link LocalApic.deliverable} with at least one vector requested, written as one small
-   * function: it is inlined into the CPU's take path and the EOI path. The class of PPR is the
-   * higher of TPR's and the highest in-service vector's (the same rule as {@link LocalApic.ppr}).
+   * {@link LocalApic.deliverable} with at least one vector requested. PPR's class is the higher
+   * of TPR's and the in-service class (the rule of {@link LocalApic.ppr}), compared as classes
+   * without building PPR.
    */
   #deliverable(): number {
-    const v = highestBit(this.#bank, this.#base);
+    const v = this.highestIrr();
     if (v < 0) return -1;
-    let pprClass = this.tpr >>> 4;
-    if (this.#inService !== 0) {
-      const isrv = highestBit(this.#bank, this.#base + 8);
-      if (isrv >= 0 && isrv >>> 4 > pprClass) pprClass = isrv >>> 4;
-    }
-    return v >>> 4 > pprClass ? v : -1;
+    const isrClass = this.#isrClass();
+    const tprClass = priorityClass(this.tpr);
+    return priorityClass(v) > (isrClass > tprClass ? isrClass : tprClass) ? v : -1;
   }
 
   /** INTA: moves the deliverable vector from IRR to ISR and returns it, or -1. */
