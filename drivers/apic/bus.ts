@@ -120,7 +120,7 @@ export class ApicBus {
     if (dm === APIC_DM_LOWEST && n > 1) n = 1;
     const t = this.#timing;
     if (n === 1) {
-      this.#engine.schedule(depart + t.perDestNs + t.deliveryNs, this.#evAccept, this.#dest[0], code);
+      this.#engine.scheduleTrusted(depart + t.perDestNs + t.deliveryNs, this.#evAccept, this.#dest[0], code);
     } else if (n > 1) {
       this.#startCursor(n, depart, code);
     }

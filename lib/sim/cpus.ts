@@ -560,7 +560,7 @@ export class SimCpus {
   /** Spends `ns` from now: the CPU's timeline timer fires `cpu_resume` when it is over. */
   #busy(c: SimCpu, ns: number): void {
     c.busyUntil = this.#engine.now + ns;
-    this.#engine.arm(c.timer, c.busyUntil, this.#evResume, c.cpu, 0);
+    this.#engine.armTrusted(c.timer, c.busyUntil, this.#evResume, c.cpu, 0);
   }
 
   #onTake(c: SimCpu): void {
@@ -604,7 +604,7 @@ export class SimCpus {
     c.irqsEnabled = false;
     c.irqCount++;
     const entry = this.#timing.irqEntryNs + (halted ? this.#timing.haltWakeNs : 0);
-    this.#engine.arm(c.timer, now + entry, this.#evHandle, c.cpu, handle);
+    this.#engine.armTrusted(c.timer, now + entry, this.#evHandle, c.cpu, handle);
   }
 
   #onHandle(c: SimCpu, handle: number): void {
@@ -671,7 +671,7 @@ export class SimCpus {
       at = c.busyUntil = exitAt + c.remaining;
       kind = this.#evResume;
     }
-    this.#engine.arm(c.timer, at, kind, c.cpu, 0);
+    this.#engine.armTrusted(c.timer, at, kind, c.cpu, 0);
   }
 
   /**

@@ -149,6 +149,23 @@ export class SimEngine implements Clock {
     this.#daemons++;
   }
 
+  /**
+   * {@link SimEngine.schedule} for the machine's own layers, whose arguments are right by
+   * construction (a registered kind, a time of `now` or later made of validated costs): nothing
+   * is checked, so that the send paths that inline it stay within V8's inlining budget.
+   * @internal
+   */
+  scheduleTrusted(at: number, kind: number, a: number, b: number): void {
+    const slot = this.#alloc();
+    const rec = this.#rec;
+    const r = slot * REC;
+    rec[r] = kind;
+    rec[r + 1] = a;
+    rec[r + 2] = b;
+    rec[r + 3] = 0;
+    this.#queue.insert(slot, at);
+  }
+
   #push(at: number, kind: number, a: number, b: number, daemon: number): void {
     this.#checkEvent('SimEngine.schedule', at, kind);
     const slot = this.#alloc();
@@ -205,6 +222,22 @@ export class SimEngine implements Clock {
   arm(timer: number, at: number, kind: number, a: number, b: number): void {
     this.#checkTimer('SimEngine.arm', timer);
     this.#checkEvent('SimEngine.arm', at, kind);
+    const rec = this.#rec;
+    const r = timer * REC;
+    rec[r] = kind;
+    rec[r + 1] = a;
+    rec[r + 2] = b;
+    this.#queue.set(timer, at);
+  }
+
+  /**
+   * {@link SimEngine.arm} for the machine's own layers, whose arguments are right by construction
+   * (their timer, a registered kind, `now` plus validated costs): nothing is checked. Kept tiny so
+   * that V8 inlines it into the interrupt path without spending that path's inlining budget on
+   * the checks.
+   * @internal
+   */
+  armTrusted(timer: number, at: number, kind: number, a: number, b: number): void {
     const rec = this.#rec;
     const r = timer * REC;
     rec[r] = kind;

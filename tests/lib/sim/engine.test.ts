@@ -212,3 +212,43 @@ describe('SimEngine.addDrainHook', () => {
     });
   });
 });
+
+describe('SimEngine.armTrusted', () => {
+  describe('having a timer armed unchecked, then re-armed either way', () => {
+    it('should keep at most one pending event, at the last time and payload given', () => {
+      const e = new SimEngine();
+      const seen: string[] = [];
+      const k = e.registerKind('k', (x, y) => seen.push(`${x},${y}@${e.now}`));
+      const t = e.createTimer();
+      e.armTrusted(t, 100, k, 1, 0);
+      e.armTrusted(t, 40, k, 2, 5);
+      expect(e.pending).toBe(1);
+      e.run();
+      e.arm(t, 90, k, 3, 0);
+      e.armTrusted(t, 70, k, 4, 6);
+      e.run();
+      expect(seen).toEqual(['2,5@40', '4,6@70']);
+      expect(e.armed(t)).toBe(false);
+    });
+  });
+});
+
+describe('SimEngine.scheduleTrusted', () => {
+  describe('having unchecked and checked events at one time', () => {
+    it('should run them in the order they were queued, and recycle their slots', () => {
+      const e = new SimEngine();
+      const seen: number[] = [];
+      const k = e.registerKind('k', (x) => seen.push(x));
+      for (let round = 0; round < 3; round++) {
+        e.scheduleTrusted(e.now + 10, k, 1, 0);
+        e.schedule(e.now + 10, k, 2, 0);
+        e.scheduleTrusted(e.now + 10, k, 3, 0);
+        e.scheduleTrusted(e.now + 5, k, 0, 0);
+        expect(e.run().events).toBe(4);
+      }
+      expect(seen).toEqual([0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3]);
+      expect(e.now).toBe(30);
+      expect(e.pending).toBe(0);
+    });
+  });
+});
