@@ -6,7 +6,7 @@
 import { TestArch } from '../arch/test/index.js';
 import { createMachine } from '../lib/index.js';
 import type { BenchResult } from './harness.js';
-import { measureWithSpread, settledHeapBytes } from './harness.js';
+import { measureWithSpread, settledHeapBytes, WARMUP_RUNS } from './harness.js';
 
 export async function benchReserve(): Promise<BenchResult[]> {
   const nr = 8192;
@@ -22,7 +22,10 @@ export async function benchReserve(): Promise<BenchResult[]> {
     if (m.ipi.irqDestroyIpi(virq, all) !== 0) throw new Error('destroy failed');
     calls.length = 0;
   };
-  const t = await measureWithSpread(cycle, 30);
+  // The first cycles compile the reserve and destroy paths: 3–40 ms each for about ten cycles
+  // on the 2-vCPU VM, then 2.5–4 ms. Two sets of WARMUP_RUNS keep that ramp out of the samples
+  // (one warm-up run left up to a quarter of them in it).
+  const t = await measureWithSpread(cycle, 40, 2 * WARMUP_RUNS);
   // Heap per reserved virq: reserve a whole 8192-CPU range and look at the heap.
   const m2 = createMachine({ arch: 'test', nrCpus: nr });
   const d2 = m2.get(TestArch).perCpuIpiDomain;

@@ -36,15 +36,20 @@ export async function measure(fn: () => unknown, iterations?: number): Promise<n
   return (await measureWithSpread(fn, iterations)).median;
 }
 
-/** Median and median absolute deviation of `fn` in ns. */
+/**
+ * Median and median absolute deviation of `fn` in ns.
+ * @param iterations - fixed sample count for slow functions; otherwise time-bounded sampling.
+ * @param warmupIterations - unsampled runs first, with a fixed sample count.
+ */
 export async function measureWithSpread(
   fn: () => unknown,
   iterations?: number,
+  warmupIterations = 1,
 ): Promise<{ median: number; mad: number }> {
   const bench =
     iterations === undefined
       ? new Bench({ time: 200, warmupTime: 50 })
-      : new Bench({ time: 0, iterations, warmupTime: 0, warmupIterations: 1 });
+      : new Bench({ time: 0, iterations, warmupTime: 0, warmupIterations });
   bench.add('x', fn);
   await bench.run();
   const result = bench.tasks[0].result as { latency?: { p50: number; mad: number } };
