@@ -24,6 +24,8 @@ const REC = 4;
 const F_DAEMON = 1;
 /** Record flag: a timer slot (never returned to the free list). */
 const F_TIMER = 2;
+/** The last time an event may have: times are integers of ns, exact only up to 2^53 − 1. */
+const MAX_TIME = Number.MAX_SAFE_INTEGER;
 
 /** Reads simulated time. Token and interface share the name. */
 export interface Clock {
@@ -151,11 +153,14 @@ export class SimEngine implements Clock {
 
   /**
    * {@link SimEngine.schedule} for the machine's own layers, whose arguments are right by
-   * construction (a registered kind, a time of `now` or later made of validated costs): nothing
-   * is checked, so that the send paths that inline it stay within V8's inlining budget.
+   * construction (a registered kind, a time of `now` or later made of validated costs): only a
+   * time past 2^53 ns is checked (see {@link SimEngine.armTrusted}), so that the send paths that
+   * inline it stay within V8's inlining budget.
+   * @throws RangeError, as {@link SimEngine.schedule} does, for a time past 2^53 − 1; nothing changes.
    * @internal
    */
   scheduleTrusted(at: number, kind: number, a: number, b: number): void {
+    if (at > MAX_TIME) this.#badEvent('SimEngine.schedule', at, kind);
     const slot = this.#alloc();
     const rec = this.#rec;
     const r = slot * REC;
@@ -232,12 +237,15 @@ export class SimEngine implements Clock {
 
   /**
    * {@link SimEngine.arm} for the machine's own layers, whose arguments are right by construction
-   * (their timer, a registered kind, `now` plus validated costs): nothing is checked. Kept tiny so
+   * (their timer, a registered kind, `now` plus validated costs): only the sum is checked, for a
+   * time past 2^53 ns (a validated delay of about 104 days added to a late `now`). Kept tiny so
    * that V8 inlines it into the interrupt path without spending that path's inlining budget on
-   * the checks.
+   * the full checks.
+   * @throws RangeError, as {@link SimEngine.arm} does, for a time past 2^53 − 1; nothing changes.
    * @internal
    */
   armTrusted(timer: number, at: number, kind: number, a: number, b: number): void {
+    if (at > MAX_TIME) this.#badEvent('SimEngine.arm', at, kind);
     const rec = this.#rec;
     const r = timer * REC;
     rec[r] = kind;

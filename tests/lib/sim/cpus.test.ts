@@ -365,3 +365,19 @@ describe('SimCpus.spawn', () => {
     });
   });
 });
+
+describe('SimCpus.delay', () => {
+  describe('having a delay that would end past 2^53 - 1 ns', () => {
+    it('should make run throw a RangeError rather than queue an inexact time', () => {
+      const { m } = simMachine(1);
+      let resumed = false;
+      m.sim.spawn(0, function* () {
+        yield m.sim.delay(10);
+        yield m.sim.delay(Number.MAX_SAFE_INTEGER);
+        resumed = true;
+      });
+      expect(() => m.run()).toThrow(RangeError);
+      expect(resumed).toBe(false);
+    });
+  });
+});

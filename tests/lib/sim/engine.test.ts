@@ -252,3 +252,21 @@ describe('SimEngine.scheduleTrusted', () => {
     });
   });
 });
+
+describe('SimEngine.armTrusted and scheduleTrusted', () => {
+  describe('having a time past 2^53 - 1 ns', () => {
+    it('should throw a RangeError as arm and schedule do, and queue nothing', () => {
+      const e = new SimEngine();
+      const k = e.registerKind('k', () => undefined);
+      const t = e.createTimer();
+      e.schedule(5, k, 0, 0);
+      e.run();
+      const late = e.now + Number.MAX_SAFE_INTEGER;
+      expect(() => { e.armTrusted(t, late, k, 0, 0); }).toThrow(RangeError);
+      expect(() => { e.scheduleTrusted(late, k, 0, 0); }).toThrow(RangeError);
+      expect(() => { e.arm(t, late, k, 0, 0); }).toThrow(RangeError);
+      expect(e.armed(t)).toBe(false);
+      expect(e.pending).toBe(0);
+    });
+  });
+});
