@@ -161,18 +161,16 @@ export class SimEngine implements Clock {
    */
   scheduleTrusted(at: number, kind: number, a: number, b: number): void {
     if (at > MAX_TIME) this.#badEvent('SimEngine.schedule', at, kind);
-    const slot = this.#alloc();
-    const rec = this.#rec;
-    const r = slot * REC;
-    rec[r] = kind;
-    rec[r + 1] = a;
-    rec[r + 2] = b;
-    rec[r + 3] = 0;
-    this.#queue.insert(slot, at);
+    this.#queueEvent(at, kind, a, b, 0);
   }
 
   #push(at: number, kind: number, a: number, b: number, daemon: number): void {
     this.#checkEvent('SimEngine.schedule', at, kind);
+    this.#queueEvent(at, kind, a, b, daemon);
+  }
+
+  /** Writes a fresh slot's record and queues it at `at` (the arguments are checked). */
+  #queueEvent(at: number, kind: number, a: number, b: number, daemon: number): void {
     const slot = this.#alloc();
     const rec = this.#rec;
     const r = slot * REC;
@@ -227,12 +225,7 @@ export class SimEngine implements Clock {
   arm(timer: number, at: number, kind: number, a: number, b: number): void {
     this.#checkTimer('SimEngine.arm', timer);
     this.#checkEvent('SimEngine.arm', at, kind);
-    const rec = this.#rec;
-    const r = timer * REC;
-    rec[r] = kind;
-    rec[r + 1] = a;
-    rec[r + 2] = b;
-    this.#queue.set(timer, at);
+    this.#setTimer(timer, at, kind, a, b);
   }
 
   /**
@@ -246,6 +239,11 @@ export class SimEngine implements Clock {
    */
   armTrusted(timer: number, at: number, kind: number, a: number, b: number): void {
     if (at > MAX_TIME) this.#badEvent('SimEngine.arm', at, kind);
+    this.#setTimer(timer, at, kind, a, b);
+  }
+
+  /** Writes `timer`'s record and (re)queues it at `at` (the arguments are checked). */
+  #setTimer(timer: number, at: number, kind: number, a: number, b: number): void {
     const rec = this.#rec;
     const r = timer * REC;
     rec[r] = kind;
