@@ -366,7 +366,13 @@ export class Cpumask implements ReadonlyCpumask {
       throw new TypeError(`Cpumask.forEach: fn is ${describeValue(fn)}; expected a function`);
     }
     const w = this.words;
-    for (let i = 0; i < w.length; i++) {
+    const n = w.length;
+    for (let i = 0; i < n; i++) {
+      // Empty words two at a time (the kernel's for_each_cpu reads 64-bit words).
+      if (i + 1 < n && (w[i] | w[i + 1]) === 0) {
+        i++;
+        continue;
+      }
       let word = w[i];
       while (word !== 0) {
         const low = word & -word;

@@ -467,6 +467,34 @@ describe(Cpumask.prototype.forEach, () => {
       expect(seen).toEqual([0, 31, 63]);
     });
   });
+
+  describe('having sparse masks, whose empty words are skipped two at a time', () => {
+    it('should visit exactly the set CPUs in ascending order, whatever the width and parity', () => {
+      fc.assert(
+        fc.property(
+          fc.integer({ min: 1, max: 700 }).chain((w) =>
+            fc.record({ w: fc.constant(w), cpus: fc.uniqueArray(fc.integer({ min: 0, max: w - 1 }), { maxLength: 6 }) }),
+          ),
+          ({ w, cpus }) => {
+            const seen: number[] = [];
+            Cpumask.of(w, cpus).forEach((cpu) => seen.push(cpu));
+            expect(seen).toEqual([...cpus].sort((a, b) => a - b));
+          },
+        ),
+        { numRuns: 400 },
+      );
+    });
+
+    it('should see a bit the callback sets in a later, still unvisited word', () => {
+      const m = Cpumask.of(256, [3]);
+      const seen: number[] = [];
+      m.forEach((cpu) => {
+        seen.push(cpu);
+        if (cpu === 3) m.setCpu(200);
+      });
+      expect(seen).toEqual([3, 200]);
+    });
+  });
 });
 
 describe(Cpumask.prototype.subset, () => {
